@@ -1,0 +1,76 @@
+# Bijli Sahayak. `make run` serves the assistant, `make test` runs every test.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Rasa 3.6 needs Python 3.8-3.10: take a 3.10 from pyenv, else from PATH.
+PYTHON310 ?= $(firstword $(wildcard $(shell pyenv root 2>/dev/null)/versions/3.10.*/bin/python3.10) $(wildcard $(HOME)/.pyenv/versions/3.10.*/bin/python3.10) $(shell command -v python3.10 2>/dev/null))
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+RASA := $(BIN)/rasa
+
+export TF_CPP_MIN_LOG_LEVEL := 3
+export TQDM_DISABLE := 1
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export PYTHONWARNINGS := ignore::DeprecationWarning
+ACTION_PORT ?= 5055
+RASA_PORT ?= 5005
+
+.PHONY: help install db train run shell test validate unit stories nlu-gate e2e bench bench-nlu clean
+
+help:
+	@echo "make run    - set up, train if needed, serve on :$(RASA_PORT) (REST) with actions on :$(ACTION_PORT)"
+	@echo "make test   - the whole test suite (what CI runs)"
+	@echo "make shell  - chat in the terminal"
+	@echo "make bench  - benchmarks (reports/)"
+
+$(STAMP): requirements.txt requirements.lock pyproject.toml
+	@test -n "$(PYTHON310)" || { echo "Python 3.10 not found (pyenv or PATH); Rasa 3.6 needs 3.8-3.10" >&2; exit 1; }
+	test -x $(BIN)/python || $(PYTHON310) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade "pip<24.1" setuptools wheel
+	$(BIN)/python -m pip install -q -r requirements.txt -c requirements.lock
+	$(BIN)/python -m pip install -q --no-deps -e .
+	touch $(STAMP)
+
+install: $(STAMP)
+
+db: install
+	$(BIN)/bijli migrate
+	$(BIN)/bijli seed
+
+# `rasa train` compares fingerprints and keeps the last model if nothing changed.
+train: install
+	$(RASA) train --quiet --out models
+
+run: db train
+	ACTION_PORT=$(ACTION_PORT) RASA_PORT=$(RASA_PORT) bash scripts/serve.sh
+
+shell: db train
+	ACTION_PORT=$(ACTION_PORT) RASA_PORT=$(RASA_PORT) bash scripts/serve.sh shell
+
+validate: install
+	$(RASA) data validate --fail-on-warnings --quiet
+
+unit: install
+	$(BIN)/python -m pytest tests/unit tests/actions
+
+stories: train
+	$(RASA) test core --model models --stories tests/test_stories.yml --fail-on-prediction-errors --out results/core
+
+nlu-gate: train
+	$(RASA) test nlu --model models --nlu tests/nlu --out results/nlu
+	$(BIN)/python scripts/nlu_gate.py results/nlu
+
+e2e: train
+	$(BIN)/python -m pytest tests/e2e
+
+test: validate unit stories nlu-gate e2e
+	@echo "all tests passed"
+
+bench: bench-nlu
+
+bench-nlu: install
+	$(BIN)/python scripts/bench_nlu.py
+
+clean:
+	rm -rf results .pytest_cache

@@ -1,0 +1,95 @@
+"""Turns a Rasa tracker into a ``bijli`` Turn and a Reply into Rasa events.
+
+Blocking work (SQLAlchemy) runs in a thread pool so the action server's
+event loop stays free.
+"""
+import asyncio
+import logging
+from functools import lru_cache
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bijli.db import Database
+from bijli.flows.core import SLOT_LANGUAGE, Reply, Services, Turn
+from bijli.flows.router import handle
+from bijli.preferences import get_language
+from bijli.privacy import mask_mobile
+from bijli.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+@lru_cache(maxsize=4)
+def _services_for(settings: Settings) -> Services:
+    # One engine (connection pool) per database URL per process, made on first use.
+    return Services(db=Database(settings.database_url), settings=settings)
+
+
+def get_services() -> Services:
+    return _services_for(Settings.from_env())
+
+
+def entities_of(tracker: Tracker) -> Dict[str, str]:
+    found: Dict[str, str] = {}
+    for ent in tracker.latest_message.get("entities") or []:
+        name, value = ent.get("entity"), ent.get("value")
+        if name and value is not None and name not in found:
+            found[name] = str(value)
+    return found
+
+
+def turn_from_tracker(tracker: Tracker, services: Services) -> Turn:
+    message = tracker.latest_message or {}
+    slots = dict(tracker.slots)
+    sender = tracker.sender_id or ""
+    stored = None
+    if not slots.get(SLOT_LANGUAGE):
+        stored = get_language(services.db, sender)
+    return Turn(
+        sender=sender,
+        text=message.get("text") or "",
+        intent=(message.get("intent") or {}).get("name") or "",
+        entities=entities_of(tracker),
+        slots=slots,
+        stored_language=stored,
+    )
+
+
+def apply_reply(reply: Reply, dispatcher: CollectingDispatcher) -> List[Dict[Text, Any]]:
+    for msg in reply.messages:
+        kwargs: Dict[str, Any] = {}
+        if msg.text:
+            kwargs["text"] = msg.text
+        if msg.buttons:
+            kwargs["buttons"] = msg.buttons
+        if msg.image:
+            kwargs["image"] = msg.image
+        if msg.custom:
+            kwargs["json_message"] = msg.custom
+        dispatcher.utter_message(**kwargs)
+    return [SlotSet(name, value) for name, value in reply.slots.items()]
+
+
+def run_flow(entry: str, tracker: Tracker, services: Services) -> Reply:
+    turn = turn_from_tracker(tracker, services)
+    logger.info("flow %s for %s (intent %s)", entry, mask_mobile(turn.sender), turn.intent)
+    return handle(entry, turn, services)
+
+
+class FlowAction(Action):
+    """Runs the ``bijli`` flow entry point named by ``entry``."""
+
+    entry: str = ""
+
+    def name(self) -> Text:
+        return "action_" + self.entry
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        services = get_services()
+        loop = asyncio.get_running_loop()
+        reply = await loop.run_in_executor(None, run_flow, self.entry, tracker, services)
+        return apply_reply(reply, dispatcher)

@@ -1,0 +1,175 @@
+"""Bill lookup (by IVRS or registered mobile), bill display and the Pay step."""
+from datetime import date
+from typing import Optional
+
+from bijli.billing import BillView, consumers_by_mobile, current_bill_view, get_consumer
+from bijli.flows.core import (
+    PICK_CONNECTION, SLOT_AREA, SLOT_ATTEMPTS, SLOT_CHOICES, SLOT_IVRS, SLOT_MENU,
+    SLOT_PAYMENT_REF, SLOT_PURPOSE, WAIT_IVRS, Reply, Services, Turn,
+)
+from bijli.i18n import t
+from bijli.ivrs import IvrsError, find_ivrs, normalize_ivrs
+from bijli.menus import menu
+from bijli.money import format_inr
+from bijli.payments import NothingDue, create_payment_request
+from bijli.privacy import last10, mask_mobile, mask_name
+
+MAX_IVRS_TRIES = 3
+
+
+def ivrs_in_turn(turn: Turn) -> Optional[str]:
+    """A well-formed IVRS number from the NLU entity or the message text."""
+    for candidate in (turn.entities.get("ivrs"), turn.norm):
+        if candidate:
+            found = find_ivrs(candidate)
+            if found:
+                return found
+    return None
+
+
+def start_lookup(turn: Turn, services: Services, r: Reply, purpose: str) -> Reply:
+    """Begin a bill lookup for ``purpose``; skip every question already answered."""
+    r.set(**{SLOT_PURPOSE: purpose, SLOT_ATTEMPTS: 0, SLOT_CHOICES: None})
+    ivrs = ivrs_in_turn(turn)
+    if ivrs:
+        return lookup(turn, services, r, ivrs)
+    area = turn.entities.get("area_type")
+    if area in ("urban", "rural", "agriculture"):
+        return choose_area(turn, services, r, area)
+    return r.show_menu("lookup_method")
+
+
+def by_ivrs(turn: Turn, services: Services, r: Reply) -> Reply:
+    return r.show_menu("area")
+
+
+def choose_area(turn: Turn, services: Services, r: Reply, area: str) -> Reply:
+    r.set(**{SLOT_AREA: area, SLOT_MENU: WAIT_IVRS, SLOT_ATTEMPTS: 0})
+    return r.say("ask_ivrs")
+
+
+def by_mobile(turn: Turn, services: Services, r: Reply) -> Reply:
+    mobile = last10(turn.sender)
+    with services.db.session() as s:
+        consumers = [(c.ivrs, c.area_type, c.name) for c in consumers_by_mobile(s, mobile)]
+    if not consumers:
+        r.say("mobile_none", mobile=mask_mobile(turn.sender) if mobile else "-")
+        return r.show_menu("area")
+    if len(consumers) == 1:
+        return lookup(turn, services, r, consumers[0][0], check_area=False)
+    lines = [t("mobile_pick", r.lang, count=len(consumers), mobile=mask_mobile(mobile))]
+    for i, (ivrs, area, name) in enumerate(consumers, start=1):
+        lines.append(f"{i}. {ivrs} ({t('area_' + area, r.lang)}) {mask_name(name)}")
+    lines.append(t("menu_footer", r.lang))
+    r.text("\n".join(lines))
+    return r.set(**{SLOT_MENU: PICK_CONNECTION, SLOT_CHOICES: [c[0] for c in consumers]})
+
+
+def pick_connection(turn: Turn, services: Services, r: Reply, number: int) -> Reply:
+    choices = list(turn.slot(SLOT_CHOICES, []) or [])
+    if not 1 <= number <= len(choices):
+        valid = ", ".join(str(i) for i in range(1, len(choices) + 1))
+        return r.say("valid_choices", choices=valid)
+    ivrs = choices[number - 1]
+    # Never show a bill to a number that is not registered for it.
+    with services.db.session() as s:
+        consumer = get_consumer(s, ivrs)
+        allowed = consumer is not None and consumer.mobile == last10(turn.sender)
+    if not allowed:
+        r.set(**{SLOT_CHOICES: None})
+        return r.show_menu("lookup_method")
+    return lookup(turn, services, r, ivrs, check_area=False)
+
+
+def ivrs_input(turn: Turn, services: Services, r: Reply) -> Reply:
+    """The consumer typed something while we wait for an IVRS number."""
+    raw = turn.entities.get("ivrs") or turn.norm
+    ivrs = find_ivrs(raw)
+    if ivrs is None:
+        try:
+            ivrs = normalize_ivrs(raw)
+        except IvrsError as e:
+            r.say("ivrs_error_" + e.code)
+            return _failed_try(turn, services, r)
+    return lookup(turn, services, r, ivrs)
+
+
+def _failed_try(turn: Turn, services: Services, r: Reply) -> Reply:
+    tries = int(turn.slot(SLOT_ATTEMPTS, 0) or 0) + 1
+    if tries >= MAX_IVRS_TRIES:
+        r.say("ivrs_too_many", helpline=services.settings.helpline)
+        r.set(**{SLOT_ATTEMPTS: 0, SLOT_PURPOSE: None})
+        return r.show_menu("main")
+    r.say("ivrs_try_again", left=MAX_IVRS_TRIES - tries)
+    return r.set(**{SLOT_ATTEMPTS: tries, SLOT_MENU: WAIT_IVRS})
+
+
+def lookup(turn: Turn, services: Services, r: Reply, ivrs: str, check_area: bool = True) -> Reply:
+    with services.db.session() as s:
+        consumer = get_consumer(s, ivrs)
+        view = current_bill_view(s, ivrs) if consumer else None
+        record_area = consumer.area_type if consumer else None
+    if consumer is None:
+        r.say("ivrs_not_found", ivrs=ivrs)
+        return _failed_try(turn, services, r)
+    chosen = turn.slot(SLOT_AREA)
+    if check_area and chosen and chosen != record_area:
+        r.say("area_mismatch", record=t("area_" + record_area, r.lang), chosen=t("area_" + chosen, r.lang))
+    r.set(**{SLOT_IVRS: ivrs, SLOT_ATTEMPTS: 0, SLOT_AREA: record_area})
+    if view is None:
+        r.say("no_bill", ivrs=ivrs)
+        return r.show_menu("main")
+    return present_bill(turn, services, r, view)
+
+
+def _month(bill_month: str) -> str:
+    return f"{bill_month[5:7]}/{bill_month[:4]}"
+
+
+def _date(d: date) -> str:
+    return d.strftime("%d-%m-%Y")
+
+
+def present_bill(turn: Turn, services: Services, r: Reply, view: BillView) -> Reply:
+    r.say("bill_summary", name=mask_name(view.name), ivrs=view.ivrs,
+          area=t("area_" + view.area_type, r.lang), month=_month(view.bill_month),
+          units=view.units, amount=format_inr(view.due_paise), due_date=_date(view.due_date))
+    if view.due_paise <= 0:
+        if view.paid_at:
+            r.say("bill_paid_on", paid_at=view.paid_at.strftime("%d-%m-%Y %H:%M"))
+        else:
+            r.say("bill_nothing_due", month=_month(view.bill_month))
+        return r.show_menu("main")
+    if view.due_date < date.today():
+        r.say("bill_overdue")
+    bill_menu = menu("bill")
+    body = bill_menu.render(r.lang) + "\n" + t("menu_footer", r.lang)
+    buttons = [
+        {"title": t("pay_button", r.lang, amount=format_inr(view.due_paise))[:20],
+         "payload": str(bill_menu.number_of("pay"))},
+        {"title": t("menu_button", r.lang), "payload": "0"},
+    ]
+    r.text(body, buttons)
+    return r.set(**{SLOT_MENU: "bill"})
+
+
+def pay(turn: Turn, services: Services, r: Reply) -> Reply:
+    """Create a UPI payment request for the current connection's amount due."""
+    ivrs = ivrs_in_turn(turn) or turn.slot(SLOT_IVRS)
+    if not ivrs:
+        return start_lookup(turn, services, r, "pay")
+    settings = services.settings
+    with services.db.session() as s:
+        view = current_bill_view(s, ivrs)
+        if view is None:
+            r.say("no_bill", ivrs=ivrs)
+            return r.show_menu("main")
+        try:
+            req = create_payment_request(
+                s, view, turn.sender, vpa=settings.upi_vpa, payee=settings.upi_payee_name,
+                note=t("payment_note", r.lang, ivrs=ivrs, month=view.bill_month))
+        except NothingDue:
+            r.say("bill_nothing_due", month=_month(view.bill_month))
+            return r.show_menu("main")
+    r.say("payment_request", amount=format_inr(req.amount_paise), ref=req.ref, upi_link=req.upi_link)
+    return r.set(**{SLOT_PAYMENT_REF: req.ref})

@@ -1,0 +1,102 @@
+"""The types every flow uses, and the language decision."""
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional
+
+from bijli.db import Database
+from bijli.i18n import t
+from bijli.menus import Menu, menu
+from bijli.settings import Settings
+from bijli.text import detect_language, normalize
+
+# Conversation slots the flows read and write (all declared in domain/).
+SLOT_LANGUAGE = "language"
+SLOT_MENU = "menu"            # id of the menu shown last (or an input we wait for)
+SLOT_PURPOSE = "purpose"      # what a consumer lookup is for: pay / view / ...
+SLOT_AREA = "area_type"
+SLOT_IVRS = "ivrs"
+SLOT_ATTEMPTS = "ivrs_attempts"
+SLOT_CHOICES = "choices"      # IVRS numbers listed for a dynamic pick
+SLOT_FALLBACKS = "fallback_count"
+SLOT_PAYMENT_REF = "payment_ref"
+
+WAIT_IVRS = "ivrs_entry"      # pseudo-menu: waiting for an IVRS number
+PICK_CONNECTION = "connection_pick"  # dynamic menu of a mobile's connections
+
+
+@dataclass
+class Services:
+    db: Database
+    settings: Settings
+
+
+@dataclass
+class Turn:
+    sender: str
+    text: str
+    intent: str = ""
+    entities: Dict[str, str] = field(default_factory=dict)
+    slots: Dict[str, Any] = field(default_factory=dict)
+    stored_language: Optional[str] = None
+
+    def slot(self, name: str, default: Any = None) -> Any:
+        value = self.slots.get(name)
+        return default if value is None else value
+
+    @property
+    def norm(self) -> str:
+        return normalize(self.text)
+
+
+@dataclass
+class Message:
+    text: str = ""
+    buttons: List[Dict[str, str]] = field(default_factory=list)
+    image: Optional[str] = None
+    custom: Optional[Dict[str, Any]] = None
+
+
+@dataclass
+class Reply:
+    lang: str
+    messages: List[Message] = field(default_factory=list)
+    slots: Dict[str, Any] = field(default_factory=dict)
+    # Set when the conversation's language was chosen explicitly and must be stored.
+    store_language: Optional[str] = None
+
+    def say(self, key: str, **values) -> "Reply":
+        self.messages.append(Message(text=t(key, self.lang, **values)))
+        return self
+
+    def text(self, text: str, buttons: Optional[List[Dict[str, str]]] = None) -> "Reply":
+        self.messages.append(Message(text=text, buttons=list(buttons or [])))
+        return self
+
+    def set(self, **slots: Any) -> "Reply":
+        self.slots.update(slots)
+        return self
+
+    def show_menu(self, menu_id: str, title: Optional[str] = None, footer: bool = True) -> "Reply":
+        m: Menu = menu(menu_id)
+        body = m.render(self.lang, title)
+        if footer and menu_id != "main":
+            body += "\n" + t("menu_footer", self.lang)
+        buttons = []
+        if len(m.options) <= 3:
+            buttons = [{"title": opt.label(self.lang)[:20], "payload": str(i)}
+                       for i, opt in enumerate(m.options, start=1)]
+        self.messages.append(Message(text=body, buttons=buttons))
+        self.slots[SLOT_MENU] = menu_id
+        return self
+
+
+def decide_language(turn: Turn, default: str = "hi") -> str:
+    """The message's own language if it shows one, else the conversation's,
+    else the sender's stored choice, else the default (Hindi)."""
+    return (detect_language(turn.text) or turn.slots.get(SLOT_LANGUAGE)
+            or turn.stored_language or default)
+
+
+def start(turn: Turn, services: Services) -> Reply:
+    """A Reply in the right language that also records the language slot."""
+    lang = decide_language(turn, services.settings.default_language)
+    return Reply(lang=lang, slots={SLOT_LANGUAGE: lang})

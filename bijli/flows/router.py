@@ -1,0 +1,223 @@
+"""Where each intent and each menu option goes.
+
+``INTENTS`` maps an intent-level entry point (one Rasa action each) to its
+handler; ``OPTIONS`` maps a menu option id (``bijli/menus.yml``) to its
+handler. Menu numbers are read against the menu shown last (slot ``menu``).
+"""
+import re
+from typing import Callable, Dict, Optional
+
+from bijli.flows import billing
+from bijli.flows.core import (
+    PICK_CONNECTION, SLOT_ATTEMPTS, SLOT_CHOICES, SLOT_FALLBACKS, SLOT_LANGUAGE, SLOT_MENU,
+    SLOT_PURPOSE, WAIT_IVRS, Reply, Services, Turn, start,
+)
+from bijli.menus import load_menus, menu
+from bijli.preferences import set_language
+
+Handler = Callable[[Turn, Services, Reply], Reply]
+
+_ORDINALS = {
+    "pehla": 1, "pahla": 1, "first": 1, "पहला": 1, "एक": 1, "ek": 1,
+    "doosra": 2, "dusra": 2, "doosara": 2, "second": 2, "दूसरा": 2, "दो": 2, "do": 2,
+    "teesra": 3, "tisra": 3, "third": 3, "तीसरा": 3, "तीन": 3, "teen": 3,
+    "chautha": 4, "fourth": 4, "चौथा": 4, "चार": 4, "char": 4,
+    "paanchva": 5, "panchva": 5, "fifth": 5, "पांचवा": 5, "पाँचवाँ": 5, "पांच": 5, "paanch": 5,
+}
+_MENU_WORDS = {"0", "menu", "main menu", "मेनू", "मुख्य मेनू", "start", "restart", "शुरू"}
+_OPTION_TEXT = re.compile(r"^\s*(?:option|opt|no\.?|number|नंबर|विकल्प|#)?\s*(\d{1,2})\s*[.)]?\s*$", re.I)
+
+
+def option_number(turn: Turn) -> Optional[int]:
+    """The menu number the user chose, from the NLU entity or the text."""
+    value = turn.entities.get("option")
+    if value is not None and str(value).strip().isdigit():
+        return int(str(value).strip())
+    text = turn.norm.strip().lower()
+    m = _OPTION_TEXT.match(text)
+    if m:
+        return int(m.group(1))
+    words = text.replace(".", " ").split()
+    for w in words:
+        if w in _ORDINALS and len(words) <= 3:
+            return _ORDINALS[w]
+    return None
+
+
+# -- simple replies -------------------------------------------------------
+
+def main_menu(turn: Turn, services: Services, r: Reply) -> Reply:
+    r.set(**{SLOT_PURPOSE: None, SLOT_ATTEMPTS: 0, SLOT_CHOICES: None, SLOT_FALLBACKS: 0})
+    return r.show_menu("main")
+
+
+def helpline(turn: Turn, services: Services, r: Reply) -> Reply:
+    r.say("helpline", helpline=services.settings.helpline)
+    return r
+
+
+def coming_soon(option_id: str) -> Handler:
+    def handler(turn: Turn, services: Services, r: Reply) -> Reply:
+        label = menu("main").options[menu("main").number_of(option_id) - 1].label(r.lang)
+        r.say("coming_soon", service=label, helpline=services.settings.helpline)
+        return r.show_menu("main")
+    return handler
+
+
+def goodbye(turn, services, r):
+    return r.say("goodbye")
+
+
+def thank(turn, services, r):
+    return r.say("thank")
+
+
+def bot_challenge(turn, services, r):
+    return r.say("bot_challenge", helpline=services.settings.helpline)
+
+
+def out_of_scope(turn, services, r):
+    r.say("out_of_scope")
+    return r.show_menu("main")
+
+
+def fallback(turn: Turn, services: Services, r: Reply) -> Reply:
+    """Low NLU confidence: never guess an action. Say so, show the menu;
+    the second miss in a row offers the helpline."""
+    if turn.slot(SLOT_MENU) == WAIT_IVRS or option_number(turn) is not None:
+        return menu_choice(turn, services, r)
+    misses = int(turn.slot(SLOT_FALLBACKS, 0) or 0) + 1
+    r.say("fallback")
+    if misses >= 2:
+        r.say("fallback_helpline", helpline=services.settings.helpline)
+    r.show_menu("main")
+    return r.set(**{SLOT_FALLBACKS: misses})
+
+
+# -- language -------------------------------------------------------------
+
+def set_lang(lang: str) -> Handler:
+    def handler(turn: Turn, services: Services, r: Reply) -> Reply:
+        set_language(services.db, turn.sender, lang)
+        r.lang = lang
+        r.set(**{SLOT_LANGUAGE: lang})
+        r.store_language = lang
+        r.say("language_set")
+        return r.show_menu("main")
+    return handler
+
+
+def change_language(turn: Turn, services: Services, r: Reply) -> Reply:
+    wanted = (turn.entities.get("language") or "").lower()
+    if wanted in ("hi", "en"):
+        return set_lang(wanted)(turn, services, r)
+    return r.show_menu("language")
+
+
+# -- bill entry points ----------------------------------------------------
+
+def pay_bill(turn, services, r):
+    return billing.start_lookup(turn, services, r, "pay")
+
+
+def check_bill(turn, services, r):
+    return billing.start_lookup(turn, services, r, "view")
+
+
+OPTIONS: Dict[str, Handler] = {
+    # main menu
+    "complaint": coming_soon("complaint"),
+    "pay_bill": pay_bill,
+    "view_bill": check_bill,
+    "complaint_status": coming_soon("complaint_status"),
+    "payment_status": coming_soon("payment_status"),
+    "new_connection": coming_soon("new_connection"),
+    "language": lambda turn, services, r: r.show_menu("language"),
+    "helpline": helpline,
+    # lookup method
+    "by_mobile": billing.by_mobile,
+    "by_ivrs": billing.by_ivrs,
+    # connection type
+    "urban": lambda turn, services, r: billing.choose_area(turn, services, r, "urban"),
+    "rural": lambda turn, services, r: billing.choose_area(turn, services, r, "rural"),
+    "agriculture": lambda turn, services, r: billing.choose_area(turn, services, r, "agriculture"),
+    # after a bill
+    "pay": billing.pay,
+    # language
+    "hi": set_lang("hi"),
+    "en": set_lang("en"),
+}
+
+
+def menu_choice(turn: Turn, services: Services, r: Reply) -> Reply:
+    """A bare number, a yes/no or a detail, read against the menu shown last."""
+    text = turn.norm.strip().lower()
+    if text in _MENU_WORDS:
+        return main_menu(turn, services, r)
+    current = turn.slot(SLOT_MENU)
+    if current == WAIT_IVRS:
+        return billing.ivrs_input(turn, services, r)
+    ivrs = billing.ivrs_in_turn(turn)
+    if ivrs and turn.intent in ("inform", "check_bill", "pay_bill"):
+        return billing.lookup(turn, services, r, ivrs)
+    area = turn.entities.get("area_type")
+    if area in ("urban", "rural", "agriculture") and current in ("area", "lookup_method", None, "main"):
+        return billing.choose_area(turn, services, r, area)
+    if turn.intent == "affirm" and current == "bill":
+        return billing.pay(turn, services, r)
+    if turn.intent == "deny":
+        return main_menu(turn, services, r)
+    number = option_number(turn)
+    if number is None:
+        r.say("fallback")
+        return _reshow(turn, services, r, current)
+    if number == 0:
+        return main_menu(turn, services, r)
+    if current == PICK_CONNECTION:
+        return billing.pick_connection(turn, services, r, number)
+    shown = menu(current) if current in load_menus() else menu("main")
+    option = shown.option(number)
+    if option is None:
+        r.say("valid_choices", choices=", ".join(str(n) for n in shown.valid_numbers()))
+        return r.show_menu(shown.id)
+    r.set(**{SLOT_FALLBACKS: 0})
+    return OPTIONS[option.id](turn, services, r)
+
+
+def _reshow(turn: Turn, services: Services, r: Reply, current: Optional[str]) -> Reply:
+    if current in load_menus():
+        return r.show_menu(current)
+    return r.show_menu("main")
+
+
+INTENTS: Dict[str, Handler] = {
+    "greet": main_menu,
+    "show_menu": main_menu,
+    "choose_option": menu_choice,
+    "inform": menu_choice,
+    "affirm": menu_choice,
+    "deny": menu_choice,
+    "pay_bill": pay_bill,
+    "check_bill": check_bill,
+    "past_bills": coming_soon("view_bill"),
+    "payment_status": coming_soon("payment_status"),
+    "register_complaint": coming_soon("complaint"),
+    "report_no_supply": coming_soon("complaint"),
+    "complaint_status": coming_soon("complaint_status"),
+    "new_connection": coming_soon("new_connection"),
+    "change_language": change_language,
+    "human_handoff": helpline,
+    "out_of_scope": out_of_scope,
+    "goodbye": goodbye,
+    "thank": thank,
+    "bot_challenge": bot_challenge,
+    "fallback": fallback,
+}
+
+
+def handle(entry: str, turn: Turn, services: Services) -> Reply:
+    """Run the handler for an entry point and return its Reply."""
+    r = start(turn, services)
+    if entry != "fallback":
+        r.set(**{SLOT_FALLBACKS: 0})
+    return INTENTS[entry](turn, services, r)

@@ -1,0 +1,52 @@
+"""Money: integer paise in, exact strings out. Never float."""
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+
+class AmountError(ValueError):
+    pass
+
+
+def parse_rupees(text: str) -> int:
+    """'1847.00' or '1,847.5' -> paise (184700, 184750). Raises AmountError."""
+    s = str(text).strip().replace(",", "").replace("₹", "")
+    try:
+        d = Decimal(s)
+    except InvalidOperation:
+        raise AmountError(f"not an amount: {text!r}") from None
+    if not d.is_finite():
+        raise AmountError(f"not an amount: {text!r}")
+    if d < 0:
+        raise AmountError(f"negative amount: {text!r}")
+    if d.as_tuple().exponent < -2:
+        raise AmountError(f"more than 2 decimals: {text!r}")
+    return int((d * 100).to_integral_value(rounding=ROUND_HALF_UP))
+
+
+def rupees_plain(paise: int) -> str:
+    """184700 -> '1847.00' (for UPI links and gateways)."""
+    sign = "-" if paise < 0 else ""
+    p = abs(int(paise))
+    return f"{sign}{p // 100}.{p % 100:02d}"
+
+
+def indian_grouping(n: int) -> str:
+    """1234567 -> '12,34,567'."""
+    s = str(abs(int(n)))
+    if len(s) > 3:
+        head, tail = s[:-3], s[-3:]
+        groups = []
+        while len(head) > 2:
+            groups.insert(0, head[-2:])
+            head = head[:-2]
+        if head:
+            groups.insert(0, head)
+        s = ",".join(groups + [tail])
+    return ("-" if n < 0 else "") + s
+
+
+def format_inr(paise: int) -> str:
+    """184700 -> '₹1,847.00'; 12345678 -> '₹1,23,456.78'."""
+    p = int(paise)
+    sign = "-" if p < 0 else ""
+    p = abs(p)
+    return f"{sign}₹{indian_grouping(p // 100)}.{p % 100:02d}"

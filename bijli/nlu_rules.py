@@ -1,0 +1,220 @@
+"""Deterministic NLU rules: bare menu choices and number entities.
+
+Pure Python (no Rasa imports). ``components.menu_numbers`` is a thin Rasa
+adapter over ``resolve``. All functions expect text already passed through
+``bijli.text.normalize`` (ASCII digits, NFC, nukta folded) but tolerate raw
+text too.
+"""
+import re
+from typing import Any, Dict, List, Optional, Tuple
+
+from bijli.text import normalize
+
+# --- menu choices ----------------------------------------------------------
+
+_ORDINALS = {
+    1: ("pehla pehli pehle pahla pahli pahle phla phli pehela first 1st "
+        "पहला पहली पहले"),
+    2: ("dusra dusri dusre doosra doosri doosre dusara doosara second 2nd "
+        "दूसरा दूसरी दूसरे दुसरा दुसरी"),
+    3: "teesra teesri teesre tisra tisri tisre tesra third 3rd तीसरा तीसरी तीसरे",
+    4: "chautha chauthi chauthe chotha chothi fourth 4th चौथा चौथी चौथे",
+    5: ("panchva panchvan panchwa panchwan paanchva paanchvan panchvi panchwi "
+        "fifth 5th पांचवां पांचवा पाँचवां पाँचवा पांचवी पाँचवी पांचवें"),
+    6: "chhatha chatha chhata chhathi chhatva chhatwa sixth 6th छठा छठी छठवां छठवा छठे",
+    7: "satva satvan satwa saatva saatvan satvi seventh 7th सातवां सातवा सातवीं सातवी",
+    8: "aathva aathvan athva athwa aathvi eighth 8th आठवां आठवा आठवीं आठवी",
+    9: "nauva nauvan nava navan nauvi ninth 9th नौवां नौवा नवां नवा नौवीं",
+    10: "dasva dasvan daswa daswan dasvi tenth 10th दसवां दसवा दसवीं दसवी",
+}
+_CARDINALS = {
+    0: "zero shunya शून्य",
+    1: "one ek एक",
+    2: "two दो",
+    3: "three teen तीन",
+    4: "four char chaar चार",
+    5: "five paanch panch पांच पाँच",
+    6: "six chhah chhe छह छः",
+    7: "seven saat सात",
+    8: "eight aath आठ",
+    9: "nine nau नौ",
+    10: "ten das दस",
+}
+NUMBER_WORDS: Dict[str, int] = {}
+for _n, _words in list(_ORDINALS.items()) + list(_CARDINALS.items()):
+    for _w in _words.split():
+        NUMBER_WORDS[_w] = _n
+
+# Words that may surround a bare menu choice ("option 2", "नंबर 3 please").
+MENU_FILLER = set(
+    "option options opt optn no num number nmbr nbr choice choose select selected "
+    "press menu item serial sr wala wali wale vala vali vale please pls plz "
+    "ok okay ji sir mam bhai to the is my ka ki ke "
+    "विकल्प ऑप्शन आप्शन ओप्शन नंबर नम्बर नं क्रमांक वाला वाली वाले जी चुनें चुना "
+    "दबाएं दबाया मेनू".split()
+)
+_KEYCAP = re.compile("[\ufe0f\u20e3]")
+_STRIP_PUNCT = re.compile(r"[\"'`#*()\[\]{}<>.,;:!?।|/\\_=+~-]+")
+
+
+def _words(text: str) -> List[str]:
+    s = _KEYCAP.sub("", normalize(text)).lower()
+    s = _STRIP_PUNCT.sub(" ", s)
+    return s.split()
+
+
+def parse_menu_choice(text: Optional[str]) -> Optional[str]:
+    """Return the menu option as an ASCII digit string if ``text`` is a bare
+    menu choice ("2", "२", "option 2", "2.", "no. 3", "दूसरा", "teesra",
+    "2️⃣"), else None. Numbers 0-99 only; exactly one number in the message."""
+    if not text:
+        return None
+    words = _words(text)
+    if not words or len(words) > 4:
+        return None
+    found: List[int] = []
+    for w in words:
+        if w.isdigit():
+            if len(w) > 2:
+                return None
+            found.append(int(w))
+        elif w in NUMBER_WORDS:
+            found.append(NUMBER_WORDS[w])
+        elif re.fullmatch(r"\d{1,2}(st|nd|rd|th)", w):
+            found.append(int(re.match(r"\d+", w).group(0)))
+        elif w in MENU_FILLER:
+            continue
+        else:
+            return None
+    if len(found) != 1:
+        return None
+    # A lone filler-free cardinal word that is also common speech ("one",
+    # "ek") still counts; "do" (2 in Hindi, a verb in English) only in
+    # Devanagari, so it is not in NUMBER_WORDS.
+    return str(found[0])
+
+
+# --- number entities ---------------------------------------------------------
+
+IVRS_WORDS = set(
+    "ivrs ivr ivrs-no ivrsno consumer account acc acct khata id connection service "
+    "आईवीआरएस आइवीआरएस उपभोक्ता खाता कनेक्शन".split()
+)
+MOBILE_WORDS = set(
+    "mobile mobil mob phone fone cell whatsapp contact मोबाइल मोबाईल फोन फ़ोन व्हाट्सएप".split()
+)
+COMPLAINT_WORDS = set(
+    "complaint complain complaints shikayat shikayath docket ticket token "
+    "शिकायत कंप्लेंट कम्प्लेंट कंप्लेन डॉकेट टिकट".split()
+)
+_NUM_IN_TEXT = re.compile(
+    r"(?<![0-9A-Za-z])(?P<n>[Nn][ \-]?)?(?P<d>(?:\+?91[ \-]?)?\d(?:[ \-]?\d){5,12})(?![0-9A-Za-z])"
+)
+_WORD_RE = re.compile(r"[^\W\d_]+(?:[\u0900-\u0963\u0966-\u097F]*)", re.UNICODE)
+
+
+def _context_kind(text: str, start: int, end: int) -> Optional[str]:
+    """'ivrs' / 'mobile' / 'complaint' from the nearest keyword before the
+    number (else after it), or None."""
+    def kind(word: str) -> Optional[str]:
+        w = word.lower()
+        if w in IVRS_WORDS:
+            return "ivrs"
+        if w in MOBILE_WORDS:
+            return "mobile"
+        if w in COMPLAINT_WORDS:
+            return "complaint"
+        return None
+
+    before = [kind(w) for w in re.findall(r"[^\s\d,.?!:;।()\-]+", text[:start])]
+    before = [k for k in before if k]
+    if before:
+        return before[-1]
+    after = [kind(w) for w in re.findall(r"[^\s\d,.?!:;।()\-]+", text[end:])]
+    after = [k for k in after if k]
+    return after[0] if after else None
+
+
+def find_number_entities(text: Optional[str]) -> List[Dict[str, Any]]:
+    """Find IVRS, mobile and complaint numbers in (normalised) text.
+
+    Returns Rasa-style entity dicts (entity, value, start, end) with values
+    normalised: IVRS upper-case N + digits; mobile 10 digits; complaint number
+    digits. Rules:
+    - ``N`` + digits is always an IVRS number;
+    - otherwise the nearest keyword decides (IVRS/consumer/account -> ivrs,
+      mobile/phone -> mobile, complaint/शिकायत/docket -> complaint_number);
+    - a number with no keyword is an IVRS number if it has 9-10 digits
+      (a +91 / 12-digit 91... number is a mobile).
+    """
+    if not text:
+        return []
+    out: List[Dict[str, Any]] = []
+    for m in _NUM_IN_TEXT.finditer(text):
+        raw_digits = re.sub(r"[^\d]", "", m.group("d"))
+        has_n = bool(m.group("n"))
+        start, end = m.start(), m.end()
+        ctx = _context_kind(text, start, end)
+        plus91 = m.group("d").startswith("+") or (len(raw_digits) == 12 and raw_digits.startswith("91"))
+        if has_n:
+            if 6 <= len(raw_digits) <= 12:
+                out.append(_ent("ivrs", "N" + raw_digits, start, end))
+            continue
+        if plus91 and len(raw_digits) == 12 and raw_digits[2] in "6789":
+            out.append(_ent("mobile", raw_digits[2:], start, end))
+            continue
+        if ctx == "mobile":
+            out.append(_ent("mobile", raw_digits, start, end))
+        elif ctx == "complaint":
+            out.append(_ent("complaint_number", raw_digits, start, end))
+        elif ctx == "ivrs":
+            out.append(_ent("ivrs", raw_digits, start, end))
+        elif 9 <= len(raw_digits) <= 10:
+            out.append(_ent("ivrs", raw_digits, start, end))
+    return out
+
+
+def _ent(entity: str, value: str, start: int, end: int) -> Dict[str, Any]:
+    return {"entity": entity, "value": value, "start": start, "end": end}
+
+
+# Words that may accompany a number when the user is just giving it.
+INFORM_FILLER = set(
+    "my is it its it's this here ye yeh ya mera meri mere hamara humara hmara "
+    "hai h hain tha ka ki ke no num number nmbr nbr sankhya kramank please pls plz "
+    "ji sir mam bhai the of and ok okay haan han yes likho note karo lo lijiye "
+    "मेरा मेरी मेरे हमारा यह ये है हैं का की के नंबर नम्बर नं संख्या क्रमांक जी लीजिए "
+    "लिखिए लिखो नोट करें करो हाँ हां".split()
+) | IVRS_WORDS | MOBILE_WORDS | COMPLAINT_WORDS
+
+
+def is_only_numbers(text: Optional[str], entities: List[Dict[str, Any]]) -> bool:
+    """True if, apart from the number entities, the message holds only filler
+    words ("मेरा आईवीआरएस नंबर 1100223344 है", "N3210987654")."""
+    if not text or not entities:
+        return False
+    rest = text
+    for e in sorted(entities, key=lambda e: -e["start"]):
+        rest = rest[: e["start"]] + " " + rest[e["end"]:]
+    words = _STRIP_PUNCT.sub(" ", rest.lower()).split()
+    return all(w in INFORM_FILLER for w in words)
+
+
+NUMBER_ENTITIES = ("ivrs", "mobile", "complaint_number", "option")
+
+
+def resolve(text: Optional[str]) -> Tuple[Optional[str], List[Dict[str, Any]]]:
+    """Deterministic reading of a normalised message.
+
+    Returns ``(intent, entities)``: ``intent`` is ``choose_option`` for a bare
+    menu choice, ``inform`` for a message that is only a number, else None
+    (keep the classifier's intent). ``entities`` are the number entities found
+    (``option`` for a menu choice).
+    """
+    option = parse_menu_choice(text)
+    if option is not None:
+        return "choose_option", [{"entity": "option", "value": option, "start": 0, "end": len(text or "")}]
+    ents = find_number_entities(text)
+    if ents and is_only_numbers(text, ents):
+        return "inform", ents
+    return None, ents

@@ -1,0 +1,27 @@
+"""Per-sender preferences stored in the database (the reply language)."""
+from typing import Optional
+
+from bijli.models import SenderPreference
+
+LANGUAGES = ("hi", "en")
+
+
+def get_language(db, sender: str) -> Optional[str]:
+    if not sender:
+        return None
+    with db.session() as s:
+        pref = s.get(SenderPreference, sender)
+        return pref.language if pref else None
+
+
+def set_language(db, sender: str, language: str) -> None:
+    if language not in LANGUAGES:
+        raise ValueError(f"unsupported language {language!r}")
+    if not sender:
+        return
+    with db.session() as s:
+        pref = s.get(SenderPreference, sender)
+        if pref is None:
+            s.add(SenderPreference(sender=sender, language=language))
+        else:
+            pref.language = language
