@@ -13,10 +13,16 @@ MENUS_FILE = Path(__file__).resolve().parent / "menus.yml"
 class Option:
     id: str
     labels: Tuple[Tuple[str, str], ...]
+    buttons: Tuple[Tuple[str, str], ...] = ()
 
     def label(self, lang: str) -> str:
         d = dict(self.labels)
         return d.get(lang) or d.get("hi") or self.id
+
+    def button(self, lang: str) -> str:
+        """A label of at most 20 characters for a reply button."""
+        d = dict(self.buttons)
+        return (d.get(lang) or d.get("hi") or self.label(lang))[:20]
 
 
 @dataclass(frozen=True)
@@ -55,7 +61,9 @@ def _load(path: Path) -> Dict[str, Menu]:
     menus = {}
     for menu_id, spec in raw.items():
         opts = tuple(
-            Option(id=o["id"], labels=tuple((k, v) for k, v in o.items() if k != "id"))
+            Option(id=o["id"],
+                   labels=tuple((k, v) for k, v in o.items() if k not in ("id", "button")),
+                   buttons=tuple((o.get("button") or {}).items()))
             for o in spec.get("options", [])
         )
         menus[menu_id] = Menu(id=menu_id, titles=tuple(spec.get("title", {}).items()), options=opts)

@@ -60,7 +60,8 @@ def demo_rows(today: Optional[date] = None) -> List[BillRow]:
     for ivrs, name, area, mobile, tariff in DEMO_CONSUMERS:
         for back in range(6, 0, -1):
             month = _month_start(today, back)
-            issued = _month_start(today, back - 1) + timedelta(days=4)
+            # The current bill was issued 5 days ago, so its due date is ahead.
+            issued = (today - timedelta(days=5)) if back == 1 else _month_start(today, back - 1) + timedelta(days=4)
             h = int(hashlib.sha256(f"{ivrs}{month:%Y-%m}".encode()).hexdigest(), 16)
             units = 60 + h % 340 if area != "agriculture" else 300 + h % 900
             amount = units * _RATE_PAISE[tariff] + _FIXED_PAISE[area]

@@ -29,7 +29,7 @@ def ivrs_in_turn(turn: Turn) -> Optional[str]:
 
 def start_lookup(turn: Turn, services: Services, r: Reply, purpose: str) -> Reply:
     """Begin a bill lookup for ``purpose``; skip every question already answered."""
-    r.set(**{SLOT_PURPOSE: purpose, SLOT_ATTEMPTS: 0, SLOT_CHOICES: None})
+    r.set(**{SLOT_PURPOSE: purpose, SLOT_ATTEMPTS: 0, SLOT_CHOICES: None, SLOT_AREA: None})
     ivrs = ivrs_in_turn(turn)
     if ivrs:
         return lookup(turn, services, r, ivrs)
@@ -145,7 +145,7 @@ def present_bill(turn: Turn, services: Services, r: Reply, view: BillView) -> Re
     bill_menu = menu("bill")
     body = bill_menu.render(r.lang) + "\n" + t("menu_footer", r.lang)
     buttons = [
-        {"title": t("pay_button", r.lang, amount=format_inr(view.due_paise))[:20],
+        {"title": bill_menu.options[bill_menu.number_of("pay") - 1].button(r.lang),
          "payload": str(bill_menu.number_of("pay"))},
         {"title": t("menu_button", r.lang), "payload": "0"},
     ]

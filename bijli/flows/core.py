@@ -82,7 +82,7 @@ class Reply:
             body += "\n" + t("menu_footer", self.lang)
         buttons = []
         if len(m.options) <= 3:
-            buttons = [{"title": opt.label(self.lang)[:20], "payload": str(i)}
+            buttons = [{"title": opt.button(self.lang), "payload": str(i)}
                        for i, opt in enumerate(m.options, start=1)]
         self.messages.append(Message(text=body, buttons=buttons))
         self.slots[SLOT_MENU] = menu_id

@@ -9,7 +9,7 @@ from typing import Callable, Dict, Optional
 
 from bijli.flows import billing
 from bijli.flows.core import (
-    PICK_CONNECTION, SLOT_ATTEMPTS, SLOT_CHOICES, SLOT_FALLBACKS, SLOT_LANGUAGE, SLOT_MENU,
+    PICK_CONNECTION, SLOT_AREA, SLOT_ATTEMPTS, SLOT_CHOICES, SLOT_FALLBACKS, SLOT_LANGUAGE, SLOT_MENU,
     SLOT_PURPOSE, WAIT_IVRS, Reply, Services, Turn, start,
 )
 from bijli.menus import load_menus, menu
@@ -47,7 +47,8 @@ def option_number(turn: Turn) -> Optional[int]:
 # -- simple replies -------------------------------------------------------
 
 def main_menu(turn: Turn, services: Services, r: Reply) -> Reply:
-    r.set(**{SLOT_PURPOSE: None, SLOT_ATTEMPTS: 0, SLOT_CHOICES: None, SLOT_FALLBACKS: 0})
+    r.set(**{SLOT_PURPOSE: None, SLOT_ATTEMPTS: 0, SLOT_CHOICES: None, SLOT_FALLBACKS: 0,
+             SLOT_AREA: None})
     return r.show_menu("main")
 
 
