@@ -101,3 +101,33 @@ class PaymentEvent(Base):
     event_type = Column(String(40), nullable=False)
     amount_paise = Column(Integer)
     received_at = Column(DateTime, nullable=False, default=utcnow)
+
+
+class Complaint(Base):
+    """A consumer complaint (docket). Status: registered -> assigned -> resolved.
+
+    ``number`` is the public 10-digit docket number. ``request_key`` identifies
+    the confirmation that filed it, so a retried action call files once.
+    Times are naive UTC; ``due_at`` = ``created_at`` + the norm for the
+    category and area (bijli/norms.yml).
+    """
+
+    __tablename__ = "complaints"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    number = Column(String(10), nullable=False, unique=True)
+    ivrs = Column(String(16), ForeignKey("consumers.ivrs"), nullable=False, index=True)
+    category = Column(String(16), nullable=False)
+    area_type = Column(String(16), nullable=False)
+    priority = Column(Integer, nullable=False, default=3)
+    status = Column(String(16), nullable=False, default="registered")
+    details = Column(String(500), nullable=False, default="")
+    sender = Column(String(32), nullable=False, default="")
+    request_key = Column(String(160), unique=True)
+    assigned_to = Column(String(64))
+    resolution = Column(String(255))
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    due_at = Column(DateTime, nullable=False)
+    assigned_at = Column(DateTime)
+    resolved_at = Column(DateTime)
+    updated_at = Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
