@@ -40,7 +40,7 @@ db: install
 
 # `rasa train` compares fingerprints and keeps the last model if nothing changed.
 train: install
-	$(RASA) train --quiet --out models
+	$(RASA) train --domain domain --quiet --out models
 
 run: db train
 	ACTION_PORT=$(ACTION_PORT) RASA_PORT=$(RASA_PORT) bash scripts/serve.sh
@@ -49,7 +49,7 @@ shell: db train
 	ACTION_PORT=$(ACTION_PORT) RASA_PORT=$(RASA_PORT) bash scripts/serve.sh shell
 
 validate: install
-	$(RASA) data validate --fail-on-warnings --quiet
+	$(RASA) data validate --domain domain --fail-on-warnings --quiet
 
 unit: install
 	$(BIN)/python -m pytest tests/unit tests/actions

@@ -1,5 +1,9 @@
 """Money: integer paise in, exact strings out. Never float."""
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+import re
+from decimal import ROUND_HALF_UP, Decimal
+
+_PLAIN = re.compile(r"^\d{1,12}(\.\d{1,2})?$")
+MAX_PAISE = 10 ** 12  # ₹1,000 crore: far above any LT/HT bill
 
 
 class AmountError(ValueError):
@@ -9,17 +13,16 @@ class AmountError(ValueError):
 def parse_rupees(text: str) -> int:
     """'1847.00' or '1,847.5' -> paise (184700, 184750). Raises AmountError."""
     s = str(text).strip().replace(",", "").replace("₹", "")
-    try:
-        d = Decimal(s)
-    except InvalidOperation:
-        raise AmountError(f"not an amount: {text!r}") from None
-    if not d.is_finite():
-        raise AmountError(f"not an amount: {text!r}")
-    if d < 0:
+    if s.startswith("-"):
         raise AmountError(f"negative amount: {text!r}")
-    if d.as_tuple().exponent < -2:
-        raise AmountError(f"more than 2 decimals: {text!r}")
-    return int((d * 100).to_integral_value(rounding=ROUND_HALF_UP))
+    if not _PLAIN.match(s):
+        if _PLAIN.match(s.split(".")[0] + ".00") and "." in s:
+            raise AmountError(f"more than 2 decimals: {text!r}")
+        raise AmountError(f"not an amount: {text!r}")
+    paise = int((Decimal(s) * 100).to_integral_value(rounding=ROUND_HALF_UP))
+    if paise > MAX_PAISE:
+        raise AmountError(f"amount too large: {text!r}")
+    return paise
 
 
 def rupees_plain(paise: int) -> str:
