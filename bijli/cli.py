@@ -70,9 +70,74 @@ def _add_billing(sub) -> None:
     p.set_defaults(func=cmd_import_bills)
 
 
+def cmd_complaints_list(args, settings: Settings) -> int:
+    from bijli import complaints as cx
+
+    db = _db(settings)
+    try:
+        with db.session() as s:
+            rows = cx.list_complaints(s, open_only=args.open)
+    finally:
+        db.dispose()
+    now = cx.utcnow()
+    print(f"{'number':<10}  {'status':<10}  {'category':<11}  {'ivrs':<11}  p  "
+          f"{'filed (IST)':<20}  {'due (IST)':<20}  note")
+    for c in rows:
+        note = "OVERDUE" if c.overdue(now) else (c.assigned_to or "" if c.is_open else "")
+        print(f"{c.number:<10}  {c.status:<10}  {c.category:<11}  {c.ivrs:<11}  {c.priority}  "
+              f"{cx.format_ist(c.created_at):<20}  {cx.format_ist(c.due_at):<20}  {note}".rstrip())
+    print(f"{len(rows)} complaint(s)" + (" open" if args.open else ""))
+    return 0
+
+
+def _complaint_move(args, settings: Settings, move) -> int:
+    from bijli import complaints as cx
+
+    db = _db(settings)
+    try:
+        with db.session() as s:
+            c = move(cx, s)
+    except cx.ComplaintError as e:
+        reasons = {
+            "not_found": f"no complaint with number {args.number}",
+            "already_resolved": f"complaint {args.number} is already resolved",
+            "no_assignee": "say whom to assign it to (--to NAME)",
+        }
+        print(reasons.get(e.code, f"complaint {args.number}: {e.code}"), file=sys.stderr)
+        return 1
+    finally:
+        db.dispose()
+    print(f"complaint {c.number} is now {c.status}")
+    return 0
+
+
+def cmd_complaints_resolve(args, settings: Settings) -> int:
+    return _complaint_move(args, settings, lambda cx, s: cx.resolve(s, args.number, args.note))
+
+
+def cmd_complaints_assign(args, settings: Settings) -> int:
+    return _complaint_move(args, settings, lambda cx, s: cx.assign(s, args.number, args.to))
+
+
+def _add_complaints(sub) -> None:
+    p = sub.add_parser("complaints", help="list complaints and move their status")
+    csub = p.add_subparsers(dest="complaints_command", required=True)
+    q = csub.add_parser("list", help="all complaints, highest priority and oldest first")
+    q.add_argument("--open", action="store_true", help="only registered or assigned ones")
+    q.set_defaults(func=cmd_complaints_list)
+    q = csub.add_parser("assign", help="assign a complaint to a lineman or team")
+    q.add_argument("number")
+    q.add_argument("--to", required=True, help="who works on it")
+    q.set_defaults(func=cmd_complaints_assign)
+    q = csub.add_parser("resolve", help="mark a complaint resolved")
+    q.add_argument("number")
+    q.add_argument("--note", default="", help="what was done")
+    q.set_defaults(func=cmd_complaints_resolve)
+
+
 def _registrars() -> List[Callable]:
     """Each feature adds its subcommands here."""
-    return [_add_billing]
+    return [_add_billing, _add_complaints]
 
 
 def main(argv: Optional[List[str]] = None) -> int:

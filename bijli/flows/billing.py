@@ -11,7 +11,8 @@ from bijli.i18n import t
 from bijli.ivrs import IvrsError, find_ivrs, normalize_ivrs
 from bijli.menus import menu
 from bijli.money import format_inr
-from bijli.payments import NothingDue, create_payment_request
+from bijli.flows.payments import offer_payment
+from bijli.payments import format_ist
 from bijli.privacy import last10, mask_mobile, mask_name
 
 MAX_IVRS_TRIES = 3
@@ -116,10 +117,20 @@ def lookup(turn: Turn, services: Services, r: Reply, ivrs: str, check_area: bool
     if check_area and chosen and chosen != record_area:
         r.say("area_mismatch", record=t("area_" + record_area, r.lang), chosen=t("area_" + chosen, r.lang))
     r.set(**{SLOT_IVRS: ivrs, SLOT_ATTEMPTS: 0, SLOT_AREA: record_area})
+    after = _after_lookup(r.slots[SLOT_PURPOSE] if SLOT_PURPOSE in r.slots else turn.slot(SLOT_PURPOSE))
+    if after is not None:
+        return after(turn, services, r, ivrs)
     if view is None:
         r.say("no_bill", ivrs=ivrs)
         return r.show_menu("main")
     return present_bill(turn, services, r, view)
+
+
+def _after_lookup(purpose):
+    """Where a lookup for another purpose goes on (complaint, history)."""
+    from bijli.flows import complaints, history  # they build on this module
+
+    return {complaints.PURPOSE: complaints.after_lookup, history.PURPOSE: history.after_lookup}.get(purpose)
 
 
 def _month(bill_month: str) -> str:
@@ -136,7 +147,7 @@ def present_bill(turn: Turn, services: Services, r: Reply, view: BillView) -> Re
           units=view.units, amount=format_inr(view.due_paise), due_date=_date(view.due_date))
     if view.due_paise <= 0:
         if view.paid_at:
-            r.say("bill_paid_on", paid_at=view.paid_at.strftime("%d-%m-%Y %H:%M"))
+            r.say("bill_paid_on", paid_at=format_ist(view.paid_at))
         else:
             r.say("bill_nothing_due", month=_month(view.bill_month))
         return r.show_menu("main")
@@ -158,18 +169,5 @@ def pay(turn: Turn, services: Services, r: Reply) -> Reply:
     ivrs = ivrs_in_turn(turn) or turn.slot(SLOT_IVRS)
     if not ivrs:
         return start_lookup(turn, services, r, "pay")
-    settings = services.settings
-    with services.db.session() as s:
-        view = current_bill_view(s, ivrs)
-        if view is None:
-            r.say("no_bill", ivrs=ivrs)
-            return r.show_menu("main")
-        try:
-            req = create_payment_request(
-                s, view, turn.sender, vpa=settings.upi_vpa, payee=settings.upi_payee_name,
-                note=t("payment_note", r.lang, ivrs=ivrs, month=view.bill_month))
-        except NothingDue:
-            r.say("bill_nothing_due", month=_month(view.bill_month))
-            return r.show_menu("main")
-    r.say("payment_request", amount=format_inr(req.amount_paise), ref=req.ref, upi_link=req.upi_link)
-    return r.set(**{SLOT_PAYMENT_REF: req.ref})
+    # The request at the payment provider, its link, page and QR: flows/payments.py.
+    return offer_payment(turn, services, r, ivrs)

@@ -8,6 +8,8 @@ import re
 from typing import Callable, Dict, Optional
 
 from bijli.flows import billing
+from bijli.flows import payments
+from bijli.flows import complaints, history, info
 from bijli.flows.core import (
     PICK_CONNECTION, SLOT_AREA, SLOT_ATTEMPTS, SLOT_CHOICES, SLOT_FALLBACKS, SLOT_LANGUAGE, SLOT_MENU,
     SLOT_PURPOSE, WAIT_IVRS, Reply, Services, Turn, start,
@@ -85,7 +87,7 @@ def out_of_scope(turn, services, r):
 def fallback(turn: Turn, services: Services, r: Reply) -> Reply:
     """Low NLU confidence: never guess an action. Say so, show the menu;
     the second miss in a row offers the helpline."""
-    if turn.slot(SLOT_MENU) == WAIT_IVRS or option_number(turn) is not None:
+    if turn.slot(SLOT_MENU) in (WAIT_IVRS, *complaints.WAITING) or option_number(turn) is not None:
         return menu_choice(turn, services, r)
     misses = int(turn.slot(SLOT_FALLBACKS, 0) or 0) + 1
     r.say("fallback")
@@ -127,12 +129,12 @@ def check_bill(turn, services, r):
 
 OPTIONS: Dict[str, Handler] = {
     # main menu
-    "complaint": coming_soon("complaint"),
+    "complaint": complaints.register,
     "pay_bill": pay_bill,
-    "view_bill": check_bill,
-    "complaint_status": coming_soon("complaint_status"),
-    "payment_status": coming_soon("payment_status"),
-    "new_connection": coming_soon("new_connection"),
+    "view_bill": history.start,
+    "complaint_status": complaints.status,
+    "payment_status": payments.payment_status,
+    "new_connection": info.new_connection,
     "language": lambda turn, services, r: r.show_menu("language"),
     "helpline": helpline,
     # lookup method
@@ -144,6 +146,10 @@ OPTIONS: Dict[str, Handler] = {
     "agriculture": lambda turn, services, r: billing.choose_area(turn, services, r, "agriculture"),
     # after a bill
     "pay": billing.pay,
+    # complaint categories and the yes/no before filing
+    **{"cat_" + cat: complaints.choose_category(cat) for cat in complaints.cx.CATEGORIES},
+    "confirm_complaint": complaints.file,
+    "cancel_complaint": lambda turn, services, r: complaints.confirm_input(turn, services, r, 2),
     # language
     "hi": set_lang("hi"),
     "en": set_lang("en"),
@@ -158,6 +164,8 @@ def menu_choice(turn: Turn, services: Services, r: Reply) -> Reply:
     current = turn.slot(SLOT_MENU)
     if current == WAIT_IVRS:
         return billing.ivrs_input(turn, services, r)
+    if current in complaints.WAITING:
+        return complaints.waiting_input(turn, services, r, option_number(turn))
     ivrs = billing.ivrs_in_turn(turn)
     if ivrs and turn.intent in ("inform", "check_bill", "pay_bill"):
         return billing.lookup(turn, services, r, ivrs)
@@ -200,14 +208,14 @@ INTENTS: Dict[str, Handler] = {
     "deny": menu_choice,
     "pay_bill": pay_bill,
     "check_bill": check_bill,
-    "past_bills": coming_soon("view_bill"),
-    "payment_status": coming_soon("payment_status"),
-    "register_complaint": coming_soon("complaint"),
-    "report_no_supply": coming_soon("complaint"),
-    "complaint_status": coming_soon("complaint_status"),
-    "new_connection": coming_soon("new_connection"),
+    "past_bills": history.start,
+    "payment_status": payments.payment_status,
+    "register_complaint": complaints.register,
+    "report_no_supply": complaints.report_no_supply,
+    "complaint_status": complaints.status,
+    "new_connection": info.new_connection,
     "change_language": change_language,
-    "human_handoff": helpline,
+    "human_handoff": info.handoff,
     "out_of_scope": out_of_scope,
     "goodbye": goodbye,
     "thank": thank,

@@ -1,0 +1,34 @@
+"""Information replies: new connection, and the helpline / human handoff."""
+from datetime import datetime, time
+from typing import Dict, Optional, Tuple
+
+from bijli.complaints import to_ist
+from bijli.flows.core import Reply, Services, Turn
+from bijli.models import utcnow
+
+NEW_CONNECTION_PORTAL = "https://portal.mpcz.in"
+
+# Customer-care office hours in IST by weekday (Monday = 0); days not listed
+# are closed. Public holidays are not modelled: the reply says so.
+OFFICE_HOURS: Dict[int, Tuple[time, time]] = {
+    day: (time(10, 0), time(17, 0)) for day in range(0, 6)  # Monday to Saturday
+}
+
+
+def office_open(now: Optional[datetime] = None) -> bool:
+    """Is the customer-care office open at ``now`` (naive UTC or aware)?"""
+    local = to_ist(now or utcnow())
+    hours = OFFICE_HOURS.get(local.weekday())
+    return hours is not None and hours[0] <= local.time() < hours[1]
+
+
+def new_connection(turn: Turn, services: Services, r: Reply) -> Reply:
+    r.say("new_connection_info", portal=NEW_CONNECTION_PORTAL, helpline=services.settings.helpline)
+    return r.show_menu("main")
+
+
+def handoff(turn: Turn, services: Services, r: Reply, now: Optional[datetime] = None) -> Reply:
+    """A person is reached on the helpline; we cannot transfer the chat."""
+    r.say("handoff", helpline=services.settings.helpline)
+    r.say("handoff_office_open" if office_open(now) else "handoff_office_closed")
+    return r.show_menu("main")
