@@ -137,7 +137,9 @@ def _add_complaints(sub) -> None:
 
 def _registrars() -> List[Callable]:
     """Each feature adds its subcommands here."""
-    return [_add_billing, _add_complaints]
+    from bijli.payments.cli import add_commands as _add_payments  # simulate-payment
+
+    return [_add_billing, _add_complaints, _add_payments]
 
 
 def main(argv: Optional[List[str]] = None) -> int:

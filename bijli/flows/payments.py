@@ -1,0 +1,170 @@
+"""Payments in the conversation.
+
+- ``offer_payment``: the Pay step. A payment request at the provider, shown as
+  the ``upi://pay`` link, the provider's payment page and a QR image.
+- ``payment_update``: what the payer's conversation is told after a verified
+  gateway event (a confirmation with the receipt, or the failure with the link
+  again). The payment webhook triggers the ``payment_status`` intent in the
+  payer's conversation with the entity ``payment_ref`` (see channels/payments.py).
+- ``payment_status``: the latest payments of the sender's connections (or of the
+  IVRS in the message), with status and receipt numbers.
+"""
+import logging
+from typing import List, Optional
+
+from bijli.billing import consumers_by_mobile
+from bijli.flows.core import SLOT_IVRS, SLOT_LANGUAGE, SLOT_PAYMENT_REF, Message, Reply, Services, Turn
+from bijli.i18n import t
+from bijli.ivrs import find_ivrs
+from bijli.models import utcnow
+from bijli.money import format_inr
+from bijli.payments import (
+    NoBill, NothingDue, demo_page_url, format_ist, qr_url, request_payment, upi_link_for,
+)
+from bijli.payments.gateway import GatewayError, provider_for
+from bijli.payments.queries import PaymentView, latest_payments, payment_view
+from bijli.privacy import last10, mask_mobile
+
+logger = logging.getLogger(__name__)
+
+ENTITY_REF = "payment_ref"
+STATUS_LIMIT = 5
+
+
+def _month(bill_month: str) -> str:
+    return f"{bill_month[5:7]}/{bill_month[:4]}" if bill_month else ""
+
+
+def _ivrs_in(turn: Turn) -> Optional[str]:
+    for candidate in (turn.entities.get("ivrs"), turn.norm):
+        found = find_ivrs(candidate) if candidate else None
+        if found:
+            return found
+    return None
+
+
+def _qr(r: Reply, url: Optional[str]) -> None:
+    if url:
+        r.messages.append(Message(text=t("payment_qr", r.lang), image=url))
+
+
+# -- the Pay step -------------------------------------------------------------
+
+def offer_payment(turn: Turn, services: Services, r: Reply, ivrs: str) -> Reply:
+    """Create a payment request for the current bill of ``ivrs`` and show it."""
+    helpline = services.settings.helpline
+    try:
+        req = request_payment(services.db, services.settings, ivrs, turn.sender)
+    except NoBill:
+        r.say("no_bill", ivrs=ivrs)
+        return r.show_menu("main")
+    except NothingDue as e:
+        r.say("bill_nothing_due", month=_month(e.bill_month))
+        return r.show_menu("main")
+    except GatewayError as e:
+        logger.warning("payment request for %s (%s) failed: %s", ivrs, mask_mobile(turn.sender), e)
+        r.say("payment_gateway_error", helpline=helpline)
+        return r.show_menu("main")
+    r.say("payment_request", amount=format_inr(req.amount_paise), ref=req.ref, upi_link=req.upi_link)
+    if req.payment_url:
+        r.say("payment_page", url=req.payment_url)
+    _qr(r, req.qr_url)
+    r.say("payment_wait")
+    return r.set(**{SLOT_PAYMENT_REF: req.ref})
+
+
+# -- after a gateway event ------------------------------------------------------
+
+def _page_url(services: Services, view: PaymentView) -> Optional[str]:
+    if view.provider == "demo":
+        return demo_page_url(services.settings, view.ref)
+    if view.provider == services.settings.payment_provider:
+        try:
+            return provider_for(services.settings).page_url(view.ref, view.provider_link_id)
+        except GatewayError:
+            return None
+    return None
+
+
+def payment_update(turn: Turn, services: Services, r: Reply, ref: str) -> Reply:
+    """Tell the payer what happened to payment ``ref`` (pushed by the webhook)."""
+    # The trigger carries no text to read a language from: keep the conversation's.
+    r.lang = turn.slots.get(SLOT_LANGUAGE) or turn.stored_language or services.settings.default_language
+    r.set(**{SLOT_LANGUAGE: r.lang})
+    with services.db.session() as s:
+        view = payment_view(s, ref)
+    if view is None or view.sender != turn.sender:
+        logger.warning("payment update %s not for this conversation (%s)", ref, mask_mobile(turn.sender))
+        return payment_list(turn, services, r)
+    settings = services.settings
+    if view.status == "paid":
+        paid = view.paid_amount_paise or 0
+        r.say("payment_confirmed", amount=format_inr(paid), ivrs=view.ivrs, ref=view.ref,
+              paid_at=format_ist(view.paid_at) + " IST", receipt_no=view.receipt_no)
+        if view.amount_mismatch:
+            r.say("payment_mismatch", paid=format_inr(paid), requested=format_inr(view.amount_paise),
+                  helpline=settings.helpline, ref=view.ref)
+        if view.bill_due_paise > 0:
+            r.say("payment_still_due", due=format_inr(view.bill_due_paise))
+        r.say("menu_footer")
+        return r
+    if view.status == "failed":
+        link = upi_link_for(settings, view.ref, view.ivrs, view.bill_month, view.amount_paise)
+        r.say("payment_failed_notice", amount=format_inr(view.amount_paise), ref=view.ref, upi_link=link)
+        page = _page_url(services, view)
+        if page:
+            r.say("payment_page", url=page)
+        _qr(r, qr_url(settings, view.ref))
+        r.say("menu_footer")
+        return r.set(**{SLOT_PAYMENT_REF: view.ref})
+    return payment_list(turn, services, r)
+
+
+# -- payment status -------------------------------------------------------------
+
+def _lines(r: Reply, views: List[PaymentView], helpline: str) -> List[str]:
+    lines = [t("payment_status_header", r.lang)]
+    for n, v in enumerate(views, start=1):
+        amount = v.paid_amount_paise if v.status == "paid" else v.amount_paise
+        lines.append(t("payment_status_line", r.lang, n=n, date=format_ist(v.created_at), ivrs=v.ivrs,
+                       amount=format_inr(amount or 0), status=t("status_" + v.status, r.lang), ref=v.ref))
+        if v.status == "paid" and v.receipt_no:
+            lines.append(t("payment_status_receipt", r.lang, receipt_no=v.receipt_no,
+                           paid_at=format_ist(v.paid_at)))
+        if v.amount_mismatch:
+            lines.append(t("payment_status_mismatch", r.lang, paid=format_inr(v.paid_amount_paise or 0),
+                           helpline=helpline))
+    return lines
+
+
+def payment_list(turn: Turn, services: Services, r: Reply) -> Reply:
+    ivrs = _ivrs_in(turn)
+    with services.db.session() as s:
+        if ivrs:
+            views = latest_payments(s, [ivrs], limit=STATUS_LIMIT)
+        else:
+            mine = [c.ivrs for c in consumers_by_mobile(s, last10(turn.sender))]
+            looked_up = turn.slot(SLOT_IVRS)
+            views = latest_payments(s, mine + ([looked_up] if looked_up else []),
+                                    sender=turn.sender, limit=STATUS_LIMIT)
+    helpline = services.settings.helpline
+    if not views:
+        if ivrs:
+            r.say("payment_status_none_ivrs", ivrs=ivrs)
+        else:
+            r.say("payment_status_none")
+        return r.show_menu("main")
+    r.text("\n".join(_lines(r, views, helpline)))
+    now = utcnow()
+    if any(v.pending_too_long(now) for v in views):
+        r.say("payment_pending_explain", helpline=helpline)
+    return r.show_menu("main")
+
+
+def payment_status(turn: Turn, services: Services, r: Reply) -> Reply:
+    """The ``payment_status`` intent and main-menu option; with the entity
+    ``payment_ref`` (only the payment webhook's trigger sets it), the update."""
+    ref = turn.entities.get(ENTITY_REF)
+    if ref:
+        return payment_update(turn, services, r, ref)
+    return payment_list(turn, services, r)

@@ -1,0 +1,1 @@
+"""Custom Rasa input channels (thin adapters over ``bijli``); see credentials.yml."""

@@ -1,0 +1,1 @@
+"""Local fake HTTP servers (loopback, in a thread) standing in for outside services."""
