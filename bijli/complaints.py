@@ -155,7 +155,7 @@ def detect_category(text: Optional[str]) -> Optional[str]:
 
 # -- numbers --------------------------------------------------------------
 
-_NUMBER_IN_TEXT = re.compile(r"(?<!\d)(\d{10})(?!\d)")
+_NUMBER_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(\d{10})(?![0-9A-Za-z])")
 
 
 def random_number(randbelow: Callable[[int], int] = secrets.randbelow) -> str:
