@@ -86,6 +86,8 @@ def parse_menu_choice(text: Optional[str]) -> Optional[str]:
             continue
         else:
             return None
+    if len(found) == 2 and "one" in words:  # "fourth one", "the first one"
+        found.remove(1)
     if len(found) != 1:
         return None
     # A lone filler-free cardinal word that is also common speech ("one",
@@ -218,3 +220,97 @@ def resolve(text: Optional[str]) -> Tuple[Optional[str], List[Dict[str, Any]]]:
     if ents and is_only_numbers(text, ents):
         return "inform", ents
     return None, ents
+
+
+# --- canonical entity values ---------------------------------------------------
+
+AREA_TYPES = ("urban", "rural", "agriculture")
+COMPLAINT_CATEGORIES = ("no_supply", "voltage", "meter", "line_damage", "transformer", "billing", "other")
+LANGUAGES = ("hi", "en")
+
+_AREA_KEYS = (
+    ("agriculture", ("agri", "kheti", "khet", "खेत", "खेती", "krishi", "कृषि", "farm", "pump", "पंप",
+                     "sinchai", "सिंचाई", "tubewell", "tube well", "kisan", "किसान")),
+    ("rural", ("rural", "rurl", "gram", "ग्राम", "gaon", "gaanv", "gaav", "gav", "गांव", "गाँव", "गाव",
+               "village", "dehat", "dehaat", "देहात")),
+    ("urban", ("urban", "urbn", "shahr", "shehr", "shahar", "shehar", "शहर", "city", "town", "nagar",
+               "नगर", "municipal")),
+)
+_CATEGORY_KEYS = (
+    ("transformer", ("transformer", "trasformer", "transfarmer", "ट्रांसफ", "ट्रान्सफ", "dp ", "dp me", "डीपी")),
+    ("meter", ("meter", "meater", "mitar", "मीटर", "reading", "रीडिंग")),
+    ("voltage", ("voltage", "volteg", "voltej", "वोल्टेज", "वोल्टेज", "volt")),
+    ("line_damage", ("taar", "tar ", "tar", "wire", "तार", "pole", "khamba", "khambha", "खंभ", "खम्भ",
+                     "spark", "स्पार्क", "chingari", "चिंगारी", "line", "लाइन", "current", "करंट", "cable")),
+    ("billing", ("bill", "बिल", "billing")),
+    ("no_supply", ("supply", "सप्लाई", "no power", "light nahi", "bijli nahi", "बिजली नहीं", "लाइट नहीं")),
+)
+_LANGUAGE_KEYS = (
+    ("en", ("english", "angrez", "angrej", "इंग्लिश", "अंग्रेज")),
+    ("hi", ("hindi", "हिंदी", "हिन्दी", "hindee")),
+)
+
+
+def _by_keys(value: str, table) -> Optional[str]:
+    v = normalize(value).lower()
+    for canon, keys in table:
+        if any(k in v for k in keys):
+            return canon
+    return None
+
+
+def canonical_area(value: Optional[str]) -> Optional[str]:
+    """urban / rural / agriculture for any area word, else None."""
+    if not value:
+        return None
+    v = str(value).strip().lower()
+    return v if v in AREA_TYPES else _by_keys(v, _AREA_KEYS)
+
+
+def canonical_category(value: Optional[str]) -> str:
+    """One of COMPLAINT_CATEGORIES (``other`` if nothing matches)."""
+    v = str(value or "").strip().lower()
+    if v in COMPLAINT_CATEGORIES:
+        return v
+    return _by_keys(v + " ", _CATEGORY_KEYS) or "other"
+
+
+def canonical_language(value: Optional[str]) -> Optional[str]:
+    """hi / en for a language word, else None."""
+    if not value:
+        return None
+    v = str(value).strip().lower()
+    return v if v in LANGUAGES else _by_keys(v, _LANGUAGE_KEYS)
+
+
+def canonicalize_entities(entities: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """Force ``area_type``, ``complaint_category`` and ``language`` values into
+    their closed sets; drop area/language entities that match nothing."""
+    out = []
+    for e in entities:
+        name = e.get("entity")
+        if name == "area_type":
+            v = canonical_area(e.get("value"))
+            if v is None:
+                continue
+            e = {**e, "value": v}
+        elif name == "complaint_category":
+            e = {**e, "value": canonical_category(e.get("value"))}
+        elif name == "language":
+            v = canonical_language(e.get("value"))
+            if v is None:
+                continue
+            e = {**e, "value": v}
+        out.append(e)
+    return out
+
+
+def language_in_text(text: Optional[str]) -> Optional[Dict[str, Any]]:
+    """A ``language`` entity for the first Hindi/English word in ``text``."""
+    if not text:
+        return None
+    for m in re.finditer(r"[^\s,.!?।]+", text):
+        v = canonical_language(m.group(0)) if len(m.group(0)) >= 4 else None
+        if v:
+            return _ent("language", v, m.start(), m.end())
+    return None

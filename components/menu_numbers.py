@@ -6,6 +6,9 @@ Thin Rasa adapter over ``bijli.nlu_rules.resolve``:
 - IVRS / mobile / complaint numbers anywhere -> entities ``ivrs`` (N + digits,
   upper case, no spaces), ``mobile`` (10 digits), ``complaint_number``;
   the classifier's own entities of these types are replaced (no duplicates);
+- ``area_type`` / ``complaint_category`` / ``language`` values are forced into
+  their closed sets (urban/rural/agriculture; no_supply, voltage, meter,
+  line_damage, transformer, billing, other; hi/en);
 - a message that is only a number (plus filler like "mera IVRS number ... hai")
   -> intent ``inform`` (confidence 1.0).
 The intent ranking is rewritten so the override is first.
@@ -19,7 +22,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bijli.nlu_rules import NUMBER_ENTITIES, resolve
+from bijli.nlu_rules import NUMBER_ENTITIES, canonicalize_entities, language_in_text, resolve
 
 INTENT_RANKING = "intent_ranking"
 EXTRACTOR = "MenuNumberResolver"
@@ -42,6 +45,13 @@ def apply_override(data: Dict[Text, Any]) -> Dict[Text, Any]:
             continue
         seen.add(key)
         unique.append(e)
+    unique = canonicalize_entities(unique)
+    if (data.get(INTENT) or {}).get("name") == "change_language" and not any(
+        e.get("entity") == "language" for e in unique
+    ):
+        lang = language_in_text(text)
+        if lang:
+            unique.append({**lang, "confidence_entity": 1.0, "extractor": EXTRACTOR})
     data[ENTITIES] = unique
     if intent:
         ranking = [r for r in (data.get(INTENT_RANKING) or []) if r.get("name") != intent]
