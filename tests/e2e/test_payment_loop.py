@@ -1,0 +1,125 @@
+"""Payments end to end (issue 4), over REST against the real servers (tests/e2e/conftest.py):
+
+Hi -> 2 -> 2 -> 1 -> IVRS -> Pay -> `bijli simulate-payment` (a signed gateway
+event to the live webhook) -> the confirmation is in the conversation's tracker
+-> the bill shows paid.
+
+These tests use their own consumers (imported below), so the walk-through's
+consumer N3210987654 stays unpaid for tests/e2e/test_walkthrough.py.
+"""
+import re
+from datetime import date
+
+import pytest
+import requests
+from sqlalchemy import select
+
+from bijli.db import Database
+from bijli.models import Payment
+from bijli.payments.events import paid_event, signed
+
+URBAN, RURAL = "N3210000771", "N4410000772"
+
+
+@pytest.fixture(scope="module")
+def consumers(live):
+    month = f"{date.today():%Y-%m}"
+    today = date.today().isoformat()
+    csv = live.tmp / "payment_consumers.csv"
+    csv.write_text(
+        "ivrs,name,area_type,mobile,tariff,bill_month,bill_date,due_date,units,amount\n"
+        f"{URBAN},Kiran Malviya,urban,9800000771,LV-1.2,{month},{today},{today},210,1520.00\n"
+        f"{RURAL},Ramesh Ahirwar,rural,9800000772,LV-1.2,{month},{today},{today},120,700.00\n",
+        encoding="utf-8")
+    done = live.bijli("import-bills", str(csv))
+    assert done.returncode == 0, done.stderr
+    return URBAN, RURAL
+
+
+def stored(live, ref):
+    db = Database(live.database_url)
+    try:
+        with db.session() as s:
+            return s.execute(select(Payment).where(Payment.ref == ref)).scalar_one()
+    finally:
+        db.dispose()
+
+
+def texts(messages):
+    return "\n".join(m.get("text") or "" for m in messages)
+
+
+def pay(live, sender, ivrs, area_choice="1"):
+    for msg in ("Hi", "2", "2", area_choice):
+        live.say(sender, msg)
+    bill = live.send(sender, ivrs)
+    assert any(b["payload"] == "1" for m in bill for b in m.get("buttons") or []), texts(bill)
+    reply = live.send(sender, "1")
+    ref = re.search(r"[?&]tr=([A-Z0-9]+)", texts(reply)).group(1)
+    return ref, reply
+
+
+def test_pay_then_gateway_event_confirms_in_the_conversation_and_bill_shows_paid(live, consumers):
+    sender = "919800000771"
+    ref, reply = pay(live, sender, URBAN)
+    assert "₹1,520.00" in texts(reply) and "upi://pay?" in texts(reply)
+    # The QR image message, served by the payments channel.
+    images = [m["image"] for m in reply if m.get("image")]
+    assert images == [f"{live.rasa_url}/webhooks/payments/qr/{ref}.png"]
+    qr = requests.get(images[0], timeout=10)
+    assert qr.status_code == 200 and qr.headers["content-type"] == "image/png"
+    assert qr.content.startswith(b"\x89PNG")
+
+    done = live.bijli("simulate-payment", ref)
+    assert done.returncode == 0, done.stderr
+
+    p = stored(live, ref)
+    assert p.status == "paid" and p.receipt_no
+    confirmations = [t for t in live.bot_texts(sender) if "भुगतान प्राप्त हुआ" in t]
+    assert len(confirmations) == 1
+    c = confirmations[0]
+    assert "₹1,520.00" in c and ref in c and p.receipt_no in c and re.search(r"\d\d-\d\d-\d{4} \d\d:\d\d", c)
+
+    # The gateway's retry (a new event for the same payment) changes nothing and says nothing.
+    again = live.bijli("simulate-payment", ref)
+    assert again.returncode == 0, again.stderr
+    assert len([t for t in live.bot_texts(sender) if "भुगतान प्राप्त हुआ" in t]) == 1
+    assert requests.get(images[0], timeout=10).status_code == 410   # no paying twice by QR
+
+    # The bill now shows paid, with its date, and offers no payment.
+    for msg in ("0", "2", "2", "1"):
+        live.say(sender, msg)
+    bill = live.send(sender, URBAN)
+    assert "जमा हो चुका है" in texts(bill) and "₹0.00" in texts(bill)
+    assert "upi://" not in texts(bill)
+    assert not any(b.get("title") == "भुगतान करें" for m in bill for b in m.get("buttons") or [])
+
+    # Payment status lists it with its receipt.
+    status = live.say(sender, "receipt chahiye")
+    assert ref in status and p.receipt_no in status
+
+
+def test_webhook_refuses_bad_signatures_and_unknown_references(live, consumers):
+    sender = "919800000772"
+    ref, _ = pay(live, sender, RURAL, area_choice="2")
+    url = f"{live.rasa_url}/webhooks/payments/webhook"
+    raw, headers = signed(paid_event(ref, 70000), "not-the-secret")
+    assert requests.post(url, data=raw, headers=headers, timeout=30).status_code == 401
+    del headers["X-Razorpay-Signature"]
+    assert requests.post(url, data=raw, headers=headers, timeout=30).status_code == 401
+    assert stored(live, ref).status == "pending"
+
+    unknown = live.bijli("simulate-payment", "BS2611250000000000BEEF", "--amount", "700")
+    assert unknown.returncode != 0 and "404" in unknown.stderr
+
+    # A failure: the consumer hears it, with the link again; then pays on the demo page.
+    failed = live.bijli("simulate-payment", ref, "--fail")
+    assert failed.returncode == 0, failed.stderr
+    bot = live.bot_texts(sender)
+    assert any("विफल" in t and f"tr={ref}" in t for t in bot), bot[-3:]
+    page = requests.get(f"{live.rasa_url}/webhooks/payments/pay/{ref}", timeout=10)
+    assert page.status_code == 200 and "₹700.00" in page.text and 'value=pay' in page.text
+    paid = requests.post(f"{live.rasa_url}/webhooks/payments/pay/{ref}", data={"outcome": "pay"}, timeout=30)
+    assert paid.status_code == 200 and "Paid" in paid.text
+    assert stored(live, ref).status == "paid"
+    assert any("भुगतान प्राप्त हुआ" in t and ref in t for t in live.bot_texts(sender))
