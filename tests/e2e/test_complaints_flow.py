@@ -1,0 +1,192 @@
+"""Complaints, complaint status and past bills over the REST channel (issue 5),
+against the real Rasa and action servers, the trained model, a fresh database
+(the harness's known extract) and the operator CLI.
+
+Connections of the extract: N3210987654 (urban) and 1100223344 (rural) on
+mobile 9812345678; N4410000002 (rural) on 9977000002; N5510000001
+(agriculture, counted as rural for the norms) on 9300000001.
+"""
+import re
+
+import pytest
+from sqlalchemy import select
+
+from bijli.db import Database
+from bijli.models import Complaint
+
+NUMBER = re.compile(r"(?:शिकायत नंबर|Complaint number): (\d{10})")
+
+
+def stored(live, ivrs):
+    db = Database(live.database_url)
+    try:
+        with db.session() as s:
+            return {c.number: (c.category, c.status) for c in
+                    s.execute(select(Complaint).where(Complaint.ivrs == ivrs)).scalars()}
+    finally:
+        db.dispose()
+
+
+def number_in(text):
+    m = NUMBER.search(text)
+    assert m, f"no complaint number in: {text}"
+    return m.group(1)
+
+
+def to_english(live, sender):
+    live.say(sender, "Hi")
+    live.say(sender, "7")
+    assert "English" in live.say(sender, "2")
+
+
+# message, category, what the summary must say (rural / agriculture norms)
+HINDI = [
+    ("light nahi hai", "no_supply", "24 घंटे"),
+    ("वोल्टेज बहुत कम है", "voltage", "72 घंटे"),
+    ("meter jal gaya", "meter", "5 दिन"),
+    ("तार टूट गया है", "line_damage", "12 घंटे"),
+    ("गांव का ट्रांसफार्मर जल गया", "transformer", "72 घंटे"),
+    ("bill galat aaya hai", "billing", "7 दिन"),
+    ("बिजली चोरी की शिकायत करनी है", "other", "72 घंटे"),
+]
+ENGLISH = [
+    ("no power at my house", "no_supply", "24 hours"),
+    ("low voltage problem in my area", "voltage", "72 hours"),
+    ("my meter is faulty", "meter", "5 days"),
+    ("the wire is broken and sparking", "line_damage", "12 hours"),
+    ("the transformer is burnt", "transformer", "72 hours"),
+    ("wrong bill received", "billing", "7 days"),
+    ("report electricity theft", "other", "72 hours"),
+]
+
+
+def register_each(live, sender, ivrs, cases, yes, safety, exists):
+    numbers = {}
+    for text, category, norm in cases:
+        messages = live.send(sender, text)
+        summary = "\n".join(m.get("text", "") for m in messages)
+        if category == "line_damage":  # safety advice comes first
+            assert messages[0]["text"].startswith("⚠️") and safety in messages[0]["text"], summary
+        else:
+            assert safety not in summary
+        assert ivrs in summary and norm in summary, summary  # the connection and the norm
+        assert stored(live, ivrs).keys() == numbers.keys()  # nothing filed before yes
+        filed = live.say(sender, yes if category == "meter" else "1")
+        number = number_in(filed)
+        assert norm in filed and "IST" in filed
+        numbers[number] = category
+    assert {n: c for n, (c, s) in stored(live, ivrs).items()} == numbers
+    # The same fault again: its open complaint's number, no second complaint.
+    again = live.say(sender, cases[2][0])
+    meter = [n for n, c in numbers.items() if c == "meter"][0]
+    assert meter in again and exists in again
+    assert len(stored(live, ivrs)) == 7
+    return numbers
+
+
+def test_each_category_in_hindi_with_safety_norms_and_duplicates(live):
+    register_each(live, "919977000002", "N4410000002", HINDI, "हाँ", "सुरक्षा सबसे पहले",
+                  "पहले से खुली")
+
+
+def test_each_category_in_english_with_safety_norms_and_duplicates(live):
+    sender = "919300000001"
+    to_english(live, sender)
+    register_each(live, sender, "N5510000001", ENGLISH, "yes", "Safety first", "already exists")
+
+
+def test_no_means_nothing_is_filed(live):
+    sender = "919600000301"
+    live.say(sender, "Hi")
+    assert "3. मीटर" in live.say(sender, "1")          # category sub-menu
+    assert "IVRS" in live.say(sender, "3")             # unregistered: IVRS asked
+    assert "N3210987654" in live.say(sender, "N3210987654")
+    assert "दर्ज नहीं" in live.say(sender, "2")
+    assert "meter" not in [c for c, _ in stored(live, "N3210987654").values()]
+
+
+@pytest.mark.parametrize("lang", ["hi", "en"])
+def test_status_by_number_and_ivrs_then_resolved_through_the_cli(live, lang):
+    ivrs, category = ("N3210987654", "1") if lang == "hi" else ("1100223344", "5")
+    filer = f"91960000040{1 if lang == 'hi' else 2}"
+    if lang == "en":
+        to_english(live, filer)
+    else:
+        live.say(filer, "Hi")
+    live.say(filer, "1")
+    live.say(filer, category)   # no supply / transformer
+    summary = live.say(filer, ivrs)
+    assert ("4 घंटे" in summary) if lang == "hi" else ("72 hours" in summary)
+    number = number_in(live.say(filer, "1"))
+
+    asker = f"91960000041{1 if lang == 'hi' else 2}"
+    if lang == "en":
+        to_english(live, asker)
+    else:
+        live.say(asker, "Hi")
+    asked = live.say(asker, "4")
+    assert ("शिकायत नंबर (10 अंक)" in asked) if lang == "hi" else ("complaint number (10 digits)" in asked)
+    by_number = live.say(asker, number)
+    assert number in by_number and ivrs in by_number
+    assert ("स्थिति: दर्ज" in by_number) if lang == "hi" else ("Status: registered" in by_number)
+    assert ("समय-सीमा" in by_number) if lang == "hi" else ("Due by" in by_number)
+    live.say(asker, "4")
+    by_ivrs = live.say(asker, ivrs)
+    assert number in by_ivrs and ivrs in by_ivrs
+
+    done = live.bijli("complaints", "resolve", number)
+    assert done.returncode == 0, done.stderr
+    listing = live.bijli("complaints", "list", "--open")
+    assert listing.returncode == 0 and number not in listing.stdout
+    live.say(asker, "4")
+    after = live.say(asker, number)
+    assert ("स्थिति: हल हो गई" in after) if lang == "hi" else ("Status: resolved" in after)
+
+
+def test_status_of_an_unknown_number_and_the_cli_error(live):
+    sender = "919600000501"
+    live.say(sender, "Hi")
+    live.say(sender, "4")
+    assert "नहीं मिला" in live.say(sender, "9876543210")
+    bad = live.bijli("complaints", "resolve", "9876543210")
+    assert bad.returncode != 0 and "no complaint with number 9876543210" in bad.stderr
+
+
+def test_past_bills_hindi_by_registered_mobile(live):
+    sender = "919812345678"
+    live.say(sender, "Hi")
+    live.say(sender, "3")
+    listing = live.say(sender, "1")
+    assert "N3210987654" in listing and "1100223344" in listing and "9812345678" not in listing
+    reply = live.say(sender, "2")  # N3210987654
+    assert "पिछले 6 बिल" in reply and "सु*** व***" in reply and "सुनील" not in reply
+    lines = [l for l in reply.splitlines() if " यूनिट, ₹" in l]
+    assert len(lines) == 6 and "245 यूनिट, ₹1,847.00 — " in lines[0]
+    assert all(l.endswith(("बकाया", "जमा")) or "आंशिक" in l for l in lines)
+    assert "देय राशि" in reply  # and the current bill
+
+
+def test_past_bills_english_by_ivrs(live):
+    sender = "919600000601"
+    to_english(live, sender)
+    live.say(sender, "3")
+    live.say(sender, "2")
+    live.say(sender, "3")  # agriculture
+    reply = live.say(sender, "N5510000001")
+    assert "Last 6 bills" in reply and "M*** P***" in reply and "Mukesh" not in reply
+    lines = [l for l in reply.splitlines() if " units, ₹" in l]
+    assert len(lines) == 6 and "₹3,250.50 — " in lines[0]
+    assert all(l.endswith(("unpaid", "paid")) or "partly" in l for l in lines)
+    assert ("No payments are on record" in reply) or ("Last payments:" in reply)
+
+
+def test_new_connection_and_helpline(live):
+    sender = "919600000701"
+    live.say(sender, "Hi")
+    info = live.say(sender, "6")
+    assert "https://portal.mpcz.in" in info and "दस्तावेज़" in info and "1912" in info
+    to_english(live, sender)
+    info = live.say(sender, "6")
+    assert "https://portal.mpcz.in" in info and "Documents needed" in info
+    help_ = live.say(sender, "8")
+    assert "1912" in help_ and "10 am to 5 pm" in help_
