@@ -9,7 +9,9 @@ from bijli.models import utcnow
 NEW_CONNECTION_PORTAL = "https://portal.mpcz.in"
 
 # Customer-care office hours in IST by weekday (Monday = 0); days not listed
-# are closed. Public holidays are not modelled: the reply says so.
+# are closed. Public holidays are not modelled: the reply says so. The hours
+# are also written out in bijli/texts/info.yml (`handoff`) and core.yml
+# (`helpline`): keep them in step.
 OFFICE_HOURS: Dict[int, Tuple[time, time]] = {
     day: (time(10, 0), time(17, 0)) for day in range(0, 6)  # Monday to Saturday
 }
