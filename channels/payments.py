@@ -19,7 +19,7 @@ happens at import time; the database engine is made on the first request.
 import asyncio
 import html
 import logging
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, Optional, Set, Text
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
@@ -37,6 +37,8 @@ from bijli.settings import Settings
 logger = logging.getLogger(__name__)
 
 TRIGGER_INTENT = "payment_status"
+# Razorpay wants a 2xx within 5 seconds; telling the payer normally takes far less.
+NOTIFY_WAIT_SECONDS = 3.0
 REF_ENTITY = "payment_ref"
 
 
@@ -53,6 +55,7 @@ class PaymentWebhookInput(InputChannel):
 
     def __init__(self) -> None:
         self._databases: Dict[str, Database] = {}
+        self._tasks: Set[asyncio.Future] = set()     # notifications still running
 
     # -- services ---------------------------------------------------------------
 
@@ -98,7 +101,12 @@ class PaymentWebhookInput(InputChannel):
         outcome = await self._blocking(handle_webhook, self._db(settings), settings.webhook_secret(),
                                        raw, headers)
         if outcome.notify:
-            await self._notify(request.app, outcome)
+            # Usually the payer has the message before the gateway has its 200; if the
+            # conversation is busy, answer the gateway in time and finish telling later.
+            task = asyncio.ensure_future(self._notify(request.app, outcome))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+            await asyncio.wait({task}, timeout=NOTIFY_WAIT_SECONDS)
         return outcome
 
     # -- routes -----------------------------------------------------------------------

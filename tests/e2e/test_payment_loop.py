@@ -8,6 +8,7 @@ These tests use their own consumers (imported below), so the walk-through's
 consumer N3210987654 stays unpaid for tests/e2e/test_walkthrough.py.
 """
 import re
+import time
 from datetime import date
 
 import pytest
@@ -45,6 +46,17 @@ def stored(live, ref):
         db.dispose()
 
 
+def told(live, sender, predicate, seconds=30.0):
+    """The bot messages in the tracker that match, once at least one does.
+    (The webhook answers the gateway within 3 s even if telling the payer takes longer.)"""
+    deadline = time.monotonic() + seconds
+    while True:
+        found = [t for t in live.bot_texts(sender) if predicate(t)]
+        if found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.5)
+
+
 def texts(messages):
     return "\n".join(m.get("text") or "" for m in messages)
 
@@ -75,7 +87,7 @@ def test_pay_then_gateway_event_confirms_in_the_conversation_and_bill_shows_paid
 
     p = stored(live, ref)
     assert p.status == "paid" and p.receipt_no
-    confirmations = [t for t in live.bot_texts(sender) if "भुगतान प्राप्त हुआ" in t]
+    confirmations = told(live, sender, lambda t: "भुगतान प्राप्त हुआ" in t)
     assert len(confirmations) == 1
     c = confirmations[0]
     assert "₹1,520.00" in c and ref in c and p.receipt_no in c and re.search(r"\d\d-\d\d-\d{4} \d\d:\d\d", c)
@@ -115,11 +127,10 @@ def test_webhook_refuses_bad_signatures_and_unknown_references(live, consumers):
     # A failure: the consumer hears it, with the link again; then pays on the demo page.
     failed = live.bijli("simulate-payment", ref, "--fail")
     assert failed.returncode == 0, failed.stderr
-    bot = live.bot_texts(sender)
-    assert any("विफल" in t and f"tr={ref}" in t for t in bot), bot[-3:]
+    assert told(live, sender, lambda t: "विफल" in t and f"tr={ref}" in t), live.bot_texts(sender)[-3:]
     page = requests.get(f"{live.rasa_url}/webhooks/payments/pay/{ref}", timeout=10)
     assert page.status_code == 200 and "₹700.00" in page.text and 'value=pay' in page.text
     paid = requests.post(f"{live.rasa_url}/webhooks/payments/pay/{ref}", data={"outcome": "pay"}, timeout=30)
     assert paid.status_code == 200 and "Paid" in paid.text
     assert stored(live, ref).status == "paid"
-    assert any("भुगतान प्राप्त हुआ" in t and ref in t for t in live.bot_texts(sender))
+    assert told(live, sender, lambda t: "भुगतान प्राप्त हुआ" in t and ref in t)
