@@ -19,7 +19,7 @@ _NUKTA = "\u093C"
 _ZW = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
 # Romanised Hindi spelling variants -> one canonical spelling (whole words).
 ROMAN_VARIANTS = {
-    "nahi": ("nahin", "nhi", "nai", "nahee", "nahii", "nahe", "nahhi"),
+    "nahi": ("nahin", "nhi", "nahee", "nahii", "nahe", "nahhi"),
     "bijli": ("bijlee", "bijali", "bijly", "bjli", "bijlii"),
     "light": ("lite", "lait", "lyt", "lght"),
     "hai": ("h", "he", "hain", "hae"),
@@ -81,7 +81,7 @@ _HINGLISH = {
     "mujhe", "humara", "hamara", "abhi", "subah", "shaam", "kal", "aaj", "wala",
     "kripya", "krpya", "haan", "nahin", "accha", "acha", "theek", "thik", "dhanyavad",
     "shukriya", "namaste", "namaskar", "kaun", "kahan", "jaldi", "band", "aa", "aayi",
-    "gramin", "shahri", "kheti", "naya", "nayi", "kanekshan", "bhejo", "do", "dijiye",
+    "gramin", "shahri", "kheti", "naya", "nayi", "nai", "kanekshan", "bhejo", "do", "dijiye",
     "hindi",
 }
 _ENGLISH = {
@@ -94,6 +94,8 @@ _ENGLISH = {
     "previous", "history", "last", "months", "menu", "options", "services", "speak",
     "talk", "person", "agent", "human", "urban", "rural", "agriculture", "yes", "bye",
     "do", "does", "did", "am", "are", "was", "were", "will", "should", "would",
+    "wrong", "received", "got", "incorrect", "high", "too", "this", "month", "why",
+    "light", "supply", "current", "broken", "burnt", "fault", "faulty", "where",
 }
 # Greetings and single words carry no language signal on their own.
 _NEUTRAL = {"hi", "hii", "hello", "hey", "ok", "okay", "menu", "bill", "light", "ivrs", "n", "upi"}
