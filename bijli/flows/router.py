@@ -54,19 +54,6 @@ def main_menu(turn: Turn, services: Services, r: Reply) -> Reply:
     return r.show_menu("main")
 
 
-def helpline(turn: Turn, services: Services, r: Reply) -> Reply:
-    r.say("helpline", helpline=services.settings.helpline)
-    return r
-
-
-def coming_soon(option_id: str) -> Handler:
-    def handler(turn: Turn, services: Services, r: Reply) -> Reply:
-        label = menu("main").options[menu("main").number_of(option_id) - 1].label(r.lang)
-        r.say("coming_soon", service=label, helpline=services.settings.helpline)
-        return r.show_menu("main")
-    return handler
-
-
 def goodbye(turn, services, r):
     return r.say("goodbye")
 
@@ -136,7 +123,7 @@ OPTIONS: Dict[str, Handler] = {
     "payment_status": payments.payment_status,
     "new_connection": info.new_connection,
     "language": lambda turn, services, r: r.show_menu("language"),
-    "helpline": helpline,
+    "helpline": info.handoff,
     # lookup method
     "by_mobile": billing.by_mobile,
     "by_ivrs": billing.by_ivrs,
