@@ -28,8 +28,15 @@ def ivrs_in_turn(turn: Turn) -> Optional[str]:
     return None
 
 
-def start_lookup(turn: Turn, services: Services, r: Reply, purpose: str) -> Reply:
-    """Begin a bill lookup for ``purpose``; skip every question already answered."""
+def start_lookup(turn: Turn, services: Services, r: Reply, purpose: str,
+                 free_text: bool = False) -> Reply:
+    """Begin a bill lookup for ``purpose``; skip every question already answered.
+
+    From the menu, the walk-through's questions are asked in order. From free
+    text ("mera bill kitna hai") nothing already known is asked again: the
+    connection found earlier in this conversation is used, else the sender's
+    registered connections.
+    """
     r.set(**{SLOT_PURPOSE: purpose, SLOT_ATTEMPTS: 0, SLOT_CHOICES: None, SLOT_AREA: None})
     ivrs = ivrs_in_turn(turn)
     if ivrs:
@@ -37,7 +44,18 @@ def start_lookup(turn: Turn, services: Services, r: Reply, purpose: str) -> Repl
     area = turn.entities.get("area_type")
     if area in ("urban", "rural", "agriculture"):
         return choose_area(turn, services, r, area)
+    if free_text:
+        known = turn.slot(SLOT_IVRS)
+        if known:
+            return lookup(turn, services, r, known, check_area=False)
+        if _registered(services, turn.sender):
+            return by_mobile(turn, services, r)
     return r.show_menu("lookup_method")
+
+
+def _registered(services: Services, sender: str) -> bool:
+    with services.db.session() as s:
+        return bool(consumers_by_mobile(s, last10(sender)))
 
 
 def by_ivrs(turn: Turn, services: Services, r: Reply) -> Reply:

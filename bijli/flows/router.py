@@ -67,8 +67,14 @@ def bot_challenge(turn, services, r):
 
 
 def out_of_scope(turn, services, r):
+    """Not about electricity (or not understood at all): say what we can do.
+    Counts as a miss, so the second one in a row offers the helpline."""
+    misses = int(turn.slot(SLOT_FALLBACKS, 0) or 0) + 1
     r.say("out_of_scope")
-    return r.show_menu("main")
+    if misses >= 2:
+        r.say("fallback_helpline", helpline=services.settings.helpline)
+    r.show_menu("main")
+    return r.set(**{SLOT_FALLBACKS: misses})
 
 
 def fallback(turn: Turn, services: Services, r: Reply) -> Reply:
@@ -112,6 +118,13 @@ def pay_bill(turn, services, r):
 
 def check_bill(turn, services, r):
     return billing.start_lookup(turn, services, r, "view")
+
+
+def free_text_lookup(purpose: str) -> Handler:
+    """A bill question in free text: ask only for what is still missing."""
+    def handler(turn: Turn, services: Services, r: Reply) -> Reply:
+        return billing.start_lookup(turn, services, r, purpose, free_text=True)
+    return handler
 
 
 OPTIONS: Dict[str, Handler] = {
@@ -193,9 +206,9 @@ INTENTS: Dict[str, Handler] = {
     "inform": menu_choice,
     "affirm": menu_choice,
     "deny": menu_choice,
-    "pay_bill": pay_bill,
-    "check_bill": check_bill,
-    "past_bills": history.start,
+    "pay_bill": free_text_lookup("pay"),
+    "check_bill": free_text_lookup("view"),
+    "past_bills": free_text_lookup(history.PURPOSE),
     "payment_status": payments.payment_status,
     "register_complaint": complaints.register,
     "report_no_supply": complaints.report_no_supply,
@@ -214,6 +227,6 @@ INTENTS: Dict[str, Handler] = {
 def handle(entry: str, turn: Turn, services: Services) -> Reply:
     """Run the handler for an entry point and return its Reply."""
     r = start(turn, services)
-    if entry != "fallback":
+    if entry not in ("fallback", "out_of_scope"):
         r.set(**{SLOT_FALLBACKS: 0})
     return INTENTS[entry](turn, services, r)

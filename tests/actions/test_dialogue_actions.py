@@ -103,3 +103,38 @@ def test_registered_mobile_never_shows_someone_elses_bill(run_action):
                            latest_message=message("1", "choose_option", [{"entity": "option", "value": "1"}]))
     texts, slots, _ = run_action(ActionMenuChoice(), tracker)
     assert "₹" not in texts and slots.get("menu") == "lookup_method"
+
+
+def test_free_text_bill_question_reuses_the_connection_found_earlier(run_action):
+    tracker = load_tracker("bill_shown", sender_id="919700000077",
+                           slots={"language": None, "menu": "main", "ivrs": "1100223344"},
+                           latest_message=message("mera bill kitna hai", "check_bill"))
+    texts, slots, _ = run_action(ActionCheckBill(), tracker)
+    assert "IVRS: 1100223344" in texts and "देय राशि" in texts
+    assert "आप कैसे आगे बढ़ना" not in texts
+
+
+def test_free_text_bill_question_from_a_registered_mobile_skips_the_questions(run_action):
+    tracker = load_tracker("bill_shown", sender_id="919826000001",
+                           slots={"language": None, "menu": None, "ivrs": None},
+                           latest_message=message("what is my bill amount", "check_bill"))
+    texts, slots, _ = run_action(ActionCheckBill(), tracker)
+    assert "IVRS: N3210000001" in texts and "Amount due" in texts
+
+
+def test_menu_choice_still_asks_how_to_proceed_when_a_connection_is_known(run_action):
+    tracker = load_tracker("bill_shown", slots={"menu": "main", "language": "hi"},
+                           latest_message=message("2", "choose_option", [{"entity": "option", "value": "2"}]))
+    texts, slots, _ = run_action(ActionMenuChoice(), tracker)
+    assert slots["menu"] == "lookup_method" and "₹" not in texts
+
+
+def test_two_out_of_scope_messages_in_a_row_offer_the_helpline(run_action):
+    first = load_tracker("bill_shown", slots={"language": "en", "fallback_count": 0},
+                         latest_message=message("asdkjh qwe", "out_of_scope"))
+    texts, slots, _ = run_action(ActionOutOfScope(), first)
+    assert "1912 (24x7)" not in texts and slots["fallback_count"] == 1
+    second = load_tracker("bill_shown", slots={"language": "en", "fallback_count": 1},
+                          latest_message=message("recharge my phone", "out_of_scope"))
+    texts, slots, _ = run_action(ActionOutOfScope(), second)
+    assert "call the electricity helpline 1912" in texts
