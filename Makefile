@@ -16,7 +16,7 @@ export PYTHONWARNINGS := ignore::DeprecationWarning
 ACTION_PORT ?= 5055
 RASA_PORT ?= 5005
 
-.PHONY: help install db train run shell test validate unit stories nlu-gate e2e bench bench-nlu clean
+.PHONY: help install db train run shell test validate unit test-postgres stories nlu-gate e2e bench bench-nlu clean
 
 help:
 	@echo "make run    - set up, train if needed, serve on :$(RASA_PORT) (REST) with actions on :$(ACTION_PORT)"
@@ -61,10 +61,14 @@ nlu-gate: train
 	$(RASA) test nlu --model models --nlu tests/nlu --out results/nlu
 	$(BIN)/python scripts/nlu_gate.py results/nlu
 
+# The same unit and action tests against a throwaway PostgreSQL server.
+test-postgres: install
+	bash scripts/with_postgres.sh $(BIN)/python -m pytest tests/unit tests/actions
+
 e2e: train
 	$(BIN)/python -m pytest tests/e2e
 
-test: validate unit stories nlu-gate e2e
+test: validate unit test-postgres stories nlu-gate e2e
 	@echo "all tests passed"
 
 bench: bench-nlu

@@ -6,7 +6,7 @@ models describe it for queries.
 from datetime import date, datetime, timezone
 
 from sqlalchemy import (
-    Boolean, Column, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint,
+    BigInteger, Boolean, Column, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint,
 )
 from sqlalchemy.orm import declarative_base, relationship
 
@@ -43,9 +43,9 @@ class Bill(Base):
     bill_date = Column(Date, nullable=False)
     due_date = Column(Date, nullable=False)
     units = Column(Integer, nullable=False)
-    amount_paise = Column(Integer, nullable=False)
+    amount_paise = Column(BigInteger, nullable=False)
     # Sum of confirmed payments against this bill, kept by the payment code.
-    paid_paise = Column(Integer, nullable=False, default=0)
+    paid_paise = Column(BigInteger, nullable=False, default=0)
     paid_at = Column(DateTime)
 
     consumer = relationship("Consumer", back_populates="bills")
@@ -63,11 +63,11 @@ class Payment(Base):
     ivrs = Column(String(16), ForeignKey("consumers.ivrs"), nullable=False, index=True)
     bill_id = Column(Integer, ForeignKey("bills.id"), nullable=False, index=True)
     sender = Column(String(32), nullable=False, default="")
-    amount_paise = Column(Integer, nullable=False)
+    amount_paise = Column(BigInteger, nullable=False)
     status = Column(String(16), nullable=False, default="pending")  # pending|paid|failed
     provider = Column(String(16), nullable=False, default="demo")
     provider_link_id = Column(String(64))
-    paid_amount_paise = Column(Integer)
+    paid_amount_paise = Column(BigInteger)
     amount_mismatch = Column(Boolean, nullable=False, default=False)
     receipt_no = Column(String(32), unique=True)
     created_at = Column(DateTime, nullable=False, default=utcnow)
@@ -99,7 +99,7 @@ class PaymentEvent(Base):
     event_key = Column(String(128), nullable=False, unique=True)
     payment_ref = Column(String(35), nullable=False, index=True)
     event_type = Column(String(40), nullable=False)
-    amount_paise = Column(Integer)
+    amount_paise = Column(BigInteger)
     received_at = Column(DateTime, nullable=False, default=utcnow)
 
 

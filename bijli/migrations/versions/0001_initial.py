@@ -30,8 +30,8 @@ def upgrade() -> None:
         sa.Column("bill_date", sa.Date, nullable=False),
         sa.Column("due_date", sa.Date, nullable=False),
         sa.Column("units", sa.Integer, nullable=False),
-        sa.Column("amount_paise", sa.Integer, nullable=False),
-        sa.Column("paid_paise", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("amount_paise", sa.BigInteger, nullable=False),
+        sa.Column("paid_paise", sa.BigInteger, nullable=False, server_default="0"),
         sa.Column("paid_at", sa.DateTime),
         sa.UniqueConstraint("ivrs", "bill_month", name="uq_bill_ivrs_month"),
     )
@@ -42,11 +42,11 @@ def upgrade() -> None:
         sa.Column("ivrs", sa.String(16), sa.ForeignKey("consumers.ivrs"), nullable=False, index=True),
         sa.Column("bill_id", sa.Integer, sa.ForeignKey("bills.id"), nullable=False, index=True),
         sa.Column("sender", sa.String(32), nullable=False, server_default=""),
-        sa.Column("amount_paise", sa.Integer, nullable=False),
+        sa.Column("amount_paise", sa.BigInteger, nullable=False),
         sa.Column("status", sa.String(16), nullable=False, server_default="pending"),
         sa.Column("provider", sa.String(16), nullable=False, server_default="demo"),
         sa.Column("provider_link_id", sa.String(64)),
-        sa.Column("paid_amount_paise", sa.Integer),
+        sa.Column("paid_amount_paise", sa.BigInteger),
         sa.Column("amount_mismatch", sa.Boolean, nullable=False, server_default=sa.false()),
         sa.Column("receipt_no", sa.String(32), unique=True),
         sa.Column("created_at", sa.DateTime, nullable=False),
@@ -59,7 +59,7 @@ def upgrade() -> None:
         sa.Column("event_key", sa.String(128), nullable=False, unique=True),
         sa.Column("payment_ref", sa.String(35), nullable=False, index=True),
         sa.Column("event_type", sa.String(40), nullable=False),
-        sa.Column("amount_paise", sa.Integer),
+        sa.Column("amount_paise", sa.BigInteger),
         sa.Column("received_at", sa.DateTime, nullable=False),
     )
     op.create_table(
