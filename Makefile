@@ -55,7 +55,7 @@ unit: install
 	$(BIN)/python -m pytest tests/unit tests/actions
 
 stories: train
-	$(RASA) test core --model models --domain domain --stories tests/test_stories.yml --fail-on-prediction-errors --out results/core
+	$(RASA) test core --model models --stories tests/test_stories.yml --fail-on-prediction-errors --out results/core
 
 nlu-gate: train
 	$(RASA) test nlu --model models --nlu tests/nlu --out results/nlu
