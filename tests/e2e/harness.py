@@ -1,0 +1,192 @@
+"""End-to-end harness: the real action server and the real Rasa server.
+
+``start_servers(tmp_dir)`` is a plain context manager (no pytest), used by the
+``live`` fixture in ``tests/e2e/conftest.py`` and by ``scripts/bench_e2e.py``.
+In ``tmp_dir``: a fresh SQLite database (migrated, loaded with a known billing
+extract through ``bijli import-bills``) and a fresh SQL tracker store; the
+action server and ``rasa run --enable-api`` on free loopback ports. Nothing is
+shared with ``make run``'s ``var/``.
+"""
+import os
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Dict, Iterator, List, Optional
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+E2E_WEBHOOK_SECRET = "e2e-test-secret"  # test-only value, not a real secret
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def latest_model() -> Path:
+    models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    if not models:
+        subprocess.run([str(BIN / "rasa"), "train", "--domain", "domain", "--quiet", "--out", "models"], cwd=ROOT, check=True)
+        models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    return models[-1]
+
+
+def extract_csv(today: Optional[date] = None) -> str:
+    """A known billing extract: the walk-through's consumer and a few more."""
+    today = today or date.today()
+    issued = today - timedelta(days=3)
+    due = issued + timedelta(days=15)
+    rows = ["ivrs,name,area_type,mobile,tariff,bill_month,bill_date,due_date,units,amount"]
+    months = []
+    y, m = today.year, today.month
+    for _ in range(6):
+        m -= 1
+        if m == 0:
+            y, m = y - 1, 12
+        months.append(f"{y:04d}-{m:02d}")
+    latest = months[0]
+    for i, month in enumerate(reversed(months)):
+        cur = month == latest
+        bdate, ddate = (issued, due) if cur else (date(int(month[:4]), int(month[5:]), 28), date(int(month[:4]), int(month[5:]), 28) + timedelta(days=15))
+        amount = "1847.00" if cur else f"{1200 + 37 * i}.00"
+        units = 245 if cur else 180 + i
+        rows.append(f"N3210987654,सुनील वर्मा,urban,9812345678,LV-1.2,{month},{bdate},{ddate},{units},{amount}")
+        rows.append(f"1100223344,सुनील वर्मा,rural,9812345678,LV-1.2,{month},{bdate},{ddate},{units - 50},{'612.00' if cur else '540.00'}")
+        rows.append(f"N4410000002,गीता बाई,rural,9977000002,LV-1.1,{month},{bdate},{ddate},{units - 100},{'0.00' if cur else '300.00'}")
+        rows.append(f"N5510000001,Mukesh Patidar,agriculture,9300000001,LV-5,{month},{bdate},{ddate},{units + 400},{'3250.50' if cur else '2900.00'}")
+    return "\n".join(rows) + "\n"
+
+
+class Live:
+    """Talks to the running servers over HTTP, as a channel would.
+
+    ``procs`` holds the server processes (``"actions"``, ``"rasa"``) and
+    ``startup_seconds`` how long each took from launch until it answered its
+    health check (both are launched together, so they share the CPU meanwhile).
+    """
+
+    def __init__(self, rasa_url: str, action_url: str, env: Dict[str, str], tmp: Path,
+                 procs: Optional[Dict[str, subprocess.Popen]] = None,
+                 startup_seconds: Optional[Dict[str, float]] = None):
+        self.rasa_url = rasa_url
+        self.action_url = action_url
+        self.env = env
+        self.tmp = tmp
+        self.database_url = env["DATABASE_URL"]
+        self.procs = dict(procs or {})
+        self.startup_seconds = dict(startup_seconds or {})
+
+    @property
+    def pids(self) -> Dict[str, int]:
+        return {name: p.pid for name, p in self.procs.items()}
+
+    def send(self, sender: str, text: str) -> List[dict]:
+        r = requests.post(f"{self.rasa_url}/webhooks/rest/webhook",
+                          json={"sender": sender, "message": text}, timeout=60)
+        r.raise_for_status()
+        return r.json()
+
+    def say(self, sender: str, text: str) -> str:
+        """Send a message; return all the bot's reply texts joined by newlines."""
+        return "\n".join(m.get("text", "") for m in self.send(sender, text))
+
+    def tracker(self, sender: str) -> dict:
+        r = requests.get(f"{self.rasa_url}/conversations/{sender}/tracker", timeout=30)
+        r.raise_for_status()
+        return r.json()
+
+    def bot_texts(self, sender: str) -> List[str]:
+        return [e.get("text") or "" for e in self.tracker(sender).get("events", [])
+                if e.get("event") == "bot"]
+
+    def bijli(self, *args: str, check: bool = False) -> subprocess.CompletedProcess:
+        """Run the operator CLI against this test's database and servers."""
+        return subprocess.run([str(BIN / "bijli"), *args], cwd=ROOT, env=self.env,
+                              capture_output=True, text=True, timeout=120, check=check)
+
+
+def _wait(url: str, proc: subprocess.Popen, log: Path, seconds: float = 240) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited ({proc.returncode}):\n{log.read_text()[-4000:]}")
+        try:
+            if requests.get(url, timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"server at {url} did not start:\n{log.read_text()[-4000:]}")
+
+
+@contextmanager
+def start_servers(tmp_dir: Path, model: Optional[Path] = None) -> Iterator[Live]:
+    """Prepare ``tmp_dir`` (database, extract, endpoints), start both servers, yield a
+    ``Live`` once both are healthy, and stop them on exit. ``model`` defaults to the
+    newest in models/ (trained if there is none)."""
+    tmp = Path(tmp_dir)
+    db_file = tmp / "bijli.db"
+    if db_file.exists():
+        raise RuntimeError(f"{db_file} already exists; start_servers needs a fresh directory")
+    action_port, rasa_port = free_port(), free_port()
+    env = dict(os.environ)
+    env.update({
+        "DATABASE_URL": f"sqlite:///{db_file}",
+        "PYTHONPATH": str(ROOT),
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+        "TQDM_DISABLE": "1",
+        "PAYMENT_PROVIDER": "demo",
+        "PAYMENT_WEBHOOK_SECRET": E2E_WEBHOOK_SECRET,
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{rasa_port}",
+        "RASA_URL": f"http://127.0.0.1:{rasa_port}",
+    })
+    subprocess.run([str(BIN / "bijli"), "migrate"], cwd=ROOT, env=env, check=True,
+                   capture_output=True)
+    csv_path = tmp / "extract.csv"
+    csv_path.write_text(extract_csv(), encoding="utf-8")
+    imported = subprocess.run([str(BIN / "bijli"), "import-bills", str(csv_path)], cwd=ROOT,
+                              env=env, capture_output=True, text=True)
+    if imported.returncode != 0:
+        raise RuntimeError(f"bijli import-bills failed:\n{imported.stderr}")
+    endpoints = tmp / "endpoints.yml"
+    endpoints.write_text(
+        f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
+        f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{tmp / "tracker.db"}"\n',
+        encoding="utf-8")
+    model = Path(model) if model is not None else latest_model()
+    procs: Dict[str, subprocess.Popen] = {}
+    started: Dict[str, float] = {}
+    try:
+        alog = tmp / "actions.log"
+        started["actions"] = time.monotonic()
+        actions = procs["actions"] = subprocess.Popen(
+            [str(BIN / "rasa"), "run", "actions", "--port", str(action_port), "--actions", "actions"],
+            cwd=ROOT, env=env, stdout=alog.open("w"), stderr=subprocess.STDOUT)
+        rlog = tmp / "rasa.log"
+        started["rasa"] = time.monotonic()
+        rasa = procs["rasa"] = subprocess.Popen(
+            [str(BIN / "rasa"), "run", "--enable-api", "--port", str(rasa_port), "--interface", "127.0.0.1",
+             "--model", str(model), "--endpoints", str(endpoints), "--credentials", str(ROOT / "credentials.yml")],
+            cwd=ROOT, env=env, stdout=rlog.open("w"), stderr=subprocess.STDOUT)
+        startup: Dict[str, float] = {}
+        _wait(f"http://127.0.0.1:{action_port}/health", actions, alog)
+        startup["actions"] = time.monotonic() - started["actions"]
+        _wait(f"http://127.0.0.1:{rasa_port}/status", rasa, rlog)
+        startup["rasa"] = time.monotonic() - started["rasa"]
+        yield Live(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}", env, tmp,
+                   procs=procs, startup_seconds=startup)
+    finally:
+        for p in procs.values():
+            p.terminate()
+        for p in procs.values():
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                p.kill()
