@@ -16,7 +16,7 @@ export PYTHONWARNINGS := ignore::DeprecationWarning
 ACTION_PORT ?= 5055
 RASA_PORT ?= 5005
 
-.PHONY: help install db train run shell test validate unit test-postgres stories nlu-gate e2e bench bench-nlu clean
+.PHONY: help install db train run shell test validate unit test-postgres stories nlu-gate e2e bench bench-nlu bench-e2e clean
 
 help:
 	@echo "make run    - set up, train if needed, serve on :$(RASA_PORT) (REST) with actions on :$(ACTION_PORT)"
@@ -71,10 +71,13 @@ e2e: train
 test: validate unit test-postgres stories nlu-gate e2e
 	@echo "all tests passed"
 
-bench: bench-nlu
+bench: bench-nlu bench-e2e
 
 bench-nlu: install
 	$(BIN)/python scripts/bench_nlu.py
+
+bench-e2e: train
+	$(BIN)/python scripts/bench_e2e.py
 
 clean:
 	rm -rf results .pytest_cache

@@ -61,6 +61,9 @@ def extract_csv(today: Optional[date] = None) -> str:
         rows.append(f"1100223344,सुनील वर्मा,rural,9812345678,LV-1.2,{month},{bdate},{ddate},{units - 50},{'612.00' if cur else '540.00'}")
         rows.append(f"N4410000002,गीता बाई,rural,9977000002,LV-1.1,{month},{bdate},{ddate},{units - 100},{'0.00' if cur else '300.00'}")
         rows.append(f"N5510000001,Mukesh Patidar,agriculture,9300000001,LV-5,{month},{bdate},{ddate},{units + 400},{'3250.50' if cur else '2900.00'}")
+        # A mobile with two connections of its own (tests/e2e/test_free_text.py), listed in IVRS order.
+        rows.append(f"N6600000001,राजेश कुमार,urban,9898989898,LV-1.2,{month},{bdate},{ddate},{units - 20},{'980.00' if cur else '860.00'}")
+        rows.append(f"N6600000002,राजेश कुमार,rural,9898989898,LV-1.2,{month},{bdate},{ddate},{units - 80},{'450.00' if cur else '410.00'}")
     return "\n".join(rows) + "\n"
 
 

@@ -1,0 +1,569 @@
+#!/usr/bin/env python
+"""End-to-end benchmark over REST against the real Rasa and action servers.
+
+Starts both servers once with the e2e harness (``tests/e2e/harness.py``:
+``start_servers``, a fresh temp SQLite database loaded through
+``bijli import-bills``, a fresh tracker store, the newest model in models/),
+imports one bench consumer per conversation (urban, one current bill each),
+warms up, then measures:
+
+1. per-message round-trip of the walk-through Hi -> 2 -> 2 -> 1 -> IVRS -> 1 (Pay),
+   one new sender per walk-through, walk-throughs run one after the other;
+2. the same walk-through with several senders at once (threads): throughput and latency;
+3. ``POST /model/parse`` on mixed Hindi / romanised Hindi / English messages;
+4. ``POST /webhooks/payments/webhook`` with signed ``payment_link.paid`` events for
+   the payments the walk-throughs created (built and signed with the functions
+   ``bijli simulate-payment`` uses), then the same events again (duplicates);
+5. resident memory (VmRSS, and the peak VmHWM) of both server processes after the
+   run, and each server's start-up time (launch until its health check answers).
+
+Writes reports/e2e.md and prints a summary. Figures are wall-clock times on a
+shared machine: approximate. No assertions on them (see the project rule: speed
+targets live here, not in tests).
+
+Usage: python scripts/bench_e2e.py [--senders 30] [--threads 8] [--per-thread 5]
+                                   [--parse-rounds 5] [--events 30] [--out reports/e2e.md]
+"""
+import argparse
+import os
+import platform
+import re
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, timedelta
+from importlib.metadata import version
+from pathlib import Path
+from typing import Dict, List, Optional, Tuple
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import requests  # noqa: E402
+
+from bijli.payments.cli import TIMEOUT, WEBHOOK_PATH, _stored  # noqa: E402
+from bijli.payments.events import paid_event, signed  # noqa: E402
+from bijli.settings import Settings  # noqa: E402
+from tests.e2e.harness import Live, start_servers  # noqa: E402
+
+STEPS = ["Hi", "2 (bill payment)", "2 (by IVRS)", "1 (urban)", "IVRS", "1 (Pay)"]
+TARGET_P95_MS = 500.0
+TARGET_RASA_MB = 1500.0
+TARGET_ACTIONS_MB = 300.0
+
+PARSE_TEXTS = [
+    "Hi",
+    "नमस्ते",
+    "mera bijli ka bill kitna hai? IVRS N3210987654",
+    "बिजली नहीं आ रही है सुबह से",
+    "paise kat gaye lekin bill jama nahi hua",
+    "I want to pay my electricity bill",
+    "मेरा आईवीआरएस नंबर ११००२२३३४४ है",
+    "light nahi hai 2 ghante se",
+    "meter jal gaya",
+    "तार टूटा है खंभे के पास",
+    "show me my last 6 bills",
+    "pichle mahine ka bill dikhao",
+    "complaint status 4812093375",
+    "receipt chahiye",
+    "new connection ke liye kya karna hai",
+    "English please",
+    "हिंदी में बात करो",
+    "voltage bahut kam hai",
+    "can I recharge my mobile here",
+    "thank you",
+]
+
+
+# -- small helpers -------------------------------------------------------------------
+
+def pct(values: List[float], p: float) -> float:
+    """Percentile with linear interpolation between closest ranks (p in 0..100)."""
+    xs = sorted(values)
+    if not xs:
+        return float("nan")
+    k = (len(xs) - 1) * p / 100.0
+    lo, hi = int(k), min(int(k) + 1, len(xs) - 1)
+    return xs[lo] + (xs[hi] - xs[lo]) * (k - lo)
+
+
+def stats(values: List[float]) -> Dict[str, float]:
+    return {"n": len(values), "p50": pct(values, 50), "p95": pct(values, 95),
+            "max": max(values) if values else float("nan"),
+            "mean": sum(values) / len(values) if values else float("nan")}
+
+
+def newest_model() -> Optional[Path]:
+    models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    return models[-1] if models else None
+
+
+def proc_status_mb(pid: int) -> Dict[str, float]:
+    """VmRSS and VmHWM (peak RSS) of a process, in MB (MiB)."""
+    out = {}
+    with open(f"/proc/{pid}/status", encoding="ascii") as f:
+        for line in f:
+            key, _, rest = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                out[key] = int(rest.split()[0]) / 1024.0   # kB -> MB
+    return out
+
+
+def children(pid: int) -> List[int]:
+    """All descendant pids (via /proc/<pid>/task/*/children)."""
+    found: List[int] = []
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except FileNotFoundError:
+        return found
+    for tid in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/children", encoding="ascii") as f:
+                kids = [int(x) for x in f.read().split()]
+        except (FileNotFoundError, PermissionError):
+            continue
+        for k in kids:
+            found.append(k)
+            found.extend(children(k))
+    return found
+
+
+def machine() -> Dict[str, str]:
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                mem = f"{int(line.split()[1]) / 1024 / 1024:.1f} GB"
+                break
+    except OSError:
+        pass
+    return {"date": time.strftime("%Y-%m-%d %H:%M %Z"), "nproc": str(len(os.sched_getaffinity(0))),
+            "cpu": cpu, "mem": mem, "python": platform.python_version(),
+            "rasa": version("rasa"), "rasa_sdk": version("rasa-sdk"),
+            "os": f"{platform.system()} {platform.release()}"}
+
+
+# -- the bench consumers ----------------------------------------------------------------
+
+def bench_ivrs(i: int) -> str:
+    return f"N77{i:08d}"
+
+
+def bench_sender(i: int) -> str:
+    return f"9197{i:08d}"
+
+
+def import_bench_consumers(live: Live, count: int) -> None:
+    """One urban consumer with a current bill per walk-through, so every Pay creates an
+    independent pending payment (and the walk-through consumer of the e2e tests is untouched)."""
+    today = date.today()
+    lines = ["ivrs,name,area_type,mobile,tariff,bill_month,bill_date,due_date,units,amount"]
+    for i in range(count):
+        lines.append(f"{bench_ivrs(i)},Bench Consumer {i},urban,97{i:08d},LV-1.2,{today:%Y-%m},"
+                     f"{today},{today + timedelta(days=15)},{150 + i % 200},{1000 + i}.00")
+    csv = live.tmp / "bench_consumers.csv"
+    csv.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    done = live.bijli("import-bills", str(csv))
+    if done.returncode != 0:
+        raise SystemExit(f"importing the bench consumers failed:\n{done.stderr}")
+
+
+# -- measurements ---------------------------------------------------------------------------
+
+def walkthrough(live: Live, i: int) -> Tuple[List[Tuple[str, float]], Optional[Tuple[str, str]], List[str]]:
+    """One walk-through for bench sender i: [(step, ms)], (sender, payment ref), problems seen."""
+    sender, ivrs = bench_sender(i), bench_ivrs(i)
+    timings: List[Tuple[str, float]] = []
+    problems: List[str] = []
+    ref = None
+    for step, text in zip(STEPS, ["Hi", "2", "2", "1", ivrs, "1"]):
+        t0 = time.perf_counter()
+        try:
+            reply = live.send(sender, text)
+        except requests.RequestException as e:
+            problems.append(f"{sender} {step}: {e.__class__.__name__}")
+            break
+        timings.append((step, (time.perf_counter() - t0) * 1000.0))
+        joined = "\n".join(m.get("text") or "" for m in reply)
+        if step == "IVRS" and not any(b.get("payload") == "1" for m in reply for b in m.get("buttons") or []):
+            problems.append(f"{sender} IVRS: no Pay button in {joined[:120]!r}")
+        if step == "1 (Pay)":
+            m = re.search(r"[?&]tr=([A-Z0-9]+)", joined)
+            if m:
+                ref = (sender, m.group(1))
+            else:
+                problems.append(f"{sender} Pay: no UPI link in {joined[:120]!r}")
+    return timings, ref, problems
+
+
+def sequential(live: Live, first: int, count: int):
+    per_step: Dict[str, List[float]] = {s: [] for s in STEPS}
+    refs, problems = [], []
+    t0 = time.perf_counter()
+    for i in range(first, first + count):
+        timings, ref, probs = walkthrough(live, i)
+        for step, ms in timings:
+            per_step[step].append(ms)
+        refs += [ref] if ref else []
+        problems += probs
+    return per_step, refs, problems, time.perf_counter() - t0
+
+
+def concurrent(live: Live, first: int, threads: int, per_thread: int):
+    per_step: Dict[str, List[float]] = {s: [] for s in STEPS}
+    refs, problems = [], []
+    lock = threading.Lock()
+
+    def worker(t: int) -> None:
+        for j in range(per_thread):
+            timings, ref, probs = walkthrough(live, first + t * per_thread + j)
+            with lock:
+                for step, ms in timings:
+                    per_step[step].append(ms)
+                refs.extend([ref] if ref else [])
+                problems.extend(probs)
+
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        list(pool.map(worker, range(threads)))
+    return per_step, refs, problems, time.perf_counter() - t0
+
+
+def parse_latency(live: Live, rounds: int) -> Tuple[List[float], Dict[str, str]]:
+    url = f"{live.rasa_url}/model/parse"
+    intents: Dict[str, str] = {}
+    for text in PARSE_TEXTS:   # warm-up pass, not measured
+        r = requests.post(url, json={"text": text}, timeout=60)
+        r.raise_for_status()
+        intents[text] = (r.json().get("intent") or {}).get("name") or ""
+    times = []
+    for _ in range(rounds):
+        for text in PARSE_TEXTS:
+            t0 = time.perf_counter()
+            r = requests.post(url, json={"text": text}, timeout=60)
+            times.append((time.perf_counter() - t0) * 1000.0)
+            r.raise_for_status()
+    return times, intents
+
+
+def told_count(live: Live, sender: str, ref: str) -> int:
+    return sum(ref in t for t in live.bot_texts(sender))
+
+
+def signed_paid_event(settings: Settings, ref: str) -> Tuple[bytes, Dict[str, str]]:
+    """The event `bijli simulate-payment REF` sends (its own functions, same arguments)."""
+    stored = _stored(settings, ref)
+    if stored is None:
+        raise SystemExit(f"payment {ref} is not in the bench database")
+    amount, link_id, ivrs = stored
+    event = paid_event(ref, amount, link_id=link_id, ivrs=ivrs, requested_paise=amount)
+    return signed(event, settings.webhook_secret())
+
+
+def answer(r: requests.Response) -> str:
+    try:
+        return f"{r.status_code} {r.json().get('result')}"
+    except ValueError:
+        return f"{r.status_code} {r.text.strip()[:40]}"
+
+
+def webhook_latency(live: Live, warm_refs: List[Tuple[str, str]], refs: List[Tuple[str, str]]):
+    settings = Settings.from_env(live.env)
+    url = settings.rasa_url + WEBHOOK_PATH
+    for _, ref in warm_refs:   # warm-up, not measured
+        raw, headers = signed_paid_event(settings, ref)
+        requests.post(url, data=raw, headers=headers, timeout=TIMEOUT)
+    first, again = [], []
+    answers: Dict[str, Dict[str, int]] = {"first": {}, "duplicate": {}}
+    before = {ref: told_count(live, sender, ref) for sender, ref in refs}   # the Pay reply names it
+    sent = []
+    for _, ref in refs:
+        raw, headers = signed_paid_event(settings, ref)   # DB read + signing: not timed
+        t0 = time.perf_counter()
+        r = requests.post(url, data=raw, headers=headers, timeout=TIMEOUT)
+        first.append((time.perf_counter() - t0) * 1000.0)
+        answers["first"][answer(r)] = answers["first"].get(answer(r), 0) + 1
+        sent.append((raw, headers))
+    told = sum(told_count(live, sender, ref) > before[ref] for sender, ref in refs)
+    for raw, headers in sent:  # the gateway retrying the same event: a no-op
+        t0 = time.perf_counter()
+        r = requests.post(url, data=raw, headers=headers, timeout=TIMEOUT)
+        again.append((time.perf_counter() - t0) * 1000.0)
+        answers["duplicate"][answer(r)] = answers["duplicate"].get(answer(r), 0) + 1
+    told_again = sum(told_count(live, sender, ref) > before[ref] + 1 for sender, ref in refs)
+    return first, again, {"answers": answers, "told": told, "told_twice": told_again}
+
+
+# -- report -----------------------------------------------------------------------------------
+
+def f_ms(x: float) -> str:
+    return f"{x:.0f} ms" if x >= 100 else f"{x:.1f} ms"
+
+
+def step_table(per_step: Dict[str, List[float]]) -> List[str]:
+    rows = ["| step | n | p50 | p95 | max |", "|---|---|---|---|---|"]
+    for step in STEPS:
+        s = stats(per_step[step])
+        rows.append(f"| {step} | {s['n']} | {f_ms(s['p50'])} | {f_ms(s['p95'])} | {f_ms(s['max'])} |")
+    s = stats([x for v in per_step.values() for x in v])
+    rows.append(f"| **all messages** | {s['n']} | **{f_ms(s['p50'])}** | **{f_ms(s['p95'])}** | {f_ms(s['max'])} |")
+    return rows
+
+
+def met(ok: bool) -> str:
+    return "**met**" if ok else "**not met**"
+
+
+def write_report(path: Path, r: dict) -> None:
+    m, a = r["machine"], r["args"]
+    seq_all = stats([x for v in r["seq"][0].values() for x in v])
+    con_all = stats([x for v in r["con"][0].values() for x in v])
+    con_msgs, con_wall = con_all["n"], r["con"][3]
+    seq_msgs, seq_wall = seq_all["n"], r["seq"][3]
+    parse = stats(r["parse"][0])
+    hook, dup = stats(r["hook"][0]), stats(r["hook"][1])
+    mem, startup = r["mem"], r["startup"]
+    problems = r["seq"][2] + r["con"][2]
+    L = [
+        "# End-to-end benchmark: REST latency, throughput, payment webhook, memory, start-up",
+        "",
+        f"Generated by `make bench-e2e` (`scripts/bench_e2e.py`) on {m['date']}.",
+        "",
+        f"- Machine: {m['nproc']} CPU cores ({m['cpu'] or 'unknown CPU'}), {m['mem']} RAM, {m['os']}; "
+        f"Python {m['python']}, Rasa {m['rasa']}, rasa-sdk {m['rasa_sdk']}.",
+        f"- Model: `models/{r['model'].name}`.",
+        "- **Approximate figures.** Wall-clock times on a 2-core machine shared with other jobs; the Rasa "
+        "server, the action server and this client all run on it, so the client and the servers compete "
+        "for the same cores. Expect run-to-run differences of tens of percent; compare orders of magnitude "
+        "and trends, not single milliseconds.",
+        "",
+        "## Method",
+        "",
+        "- Servers: the e2e harness (`tests/e2e/harness.py`, `start_servers`, the same code as the `live` "
+        "fixture): `rasa run actions` and `rasa run --enable-api` on loopback ports, a fresh temp SQLite "
+        "database (migrated, loaded with `bijli import-bills`), a fresh SQL tracker store (SQLite), "
+        "`PAYMENT_PROVIDER=demo`. Started once for the whole run.",
+        f"- Bench consumers: one urban consumer with a current bill per walk-through (IVRS `N77xxxxxxxx`), "
+        f"imported with `bijli import-bills`; every walk-through uses a new sender id.",
+        "- Client: `Live.send` (a new HTTP connection per request, `POST /webhooks/rest/webhook`, as a "
+        "channel would); time = request sent until the full JSON reply is read (`time.perf_counter`).",
+        f"- Warm-up (not measured): {a.warmup} full walk-throughs, one pass of the parse messages, and "
+        f"{a.warmup} webhook events.",
+        f"- Each walk-through is checked while measured (Pay button after the IVRS, a UPI link with a "
+        f"reference after Pay); problems seen: {len(problems)}.",
+        "- Percentiles by linear interpolation between closest ranks; p95 of a few dozen samples is "
+        "close to the maximum.",
+        "",
+        "## 1. Walk-through round-trip, sequential",
+        "",
+        f"{a.senders} senders one after the other, each Hi → 2 → 2 → 1 → IVRS → 1 (Pay): "
+        f"{seq_msgs} messages in {seq_wall:.1f} s ({seq_msgs / seq_wall:.1f} messages/s with one client).",
+        "",
+        *step_table(r["seq"][0]),
+        "",
+        "## 2. Walk-through, concurrent senders",
+        "",
+        f"{a.threads} threads, each running {a.per_thread} walk-throughs (new sender each) back to back: "
+        f"{a.threads * a.per_thread} conversations, {con_msgs} messages in {con_wall:.1f} s.",
+        "",
+        "| measure | value |",
+        "|---|---|",
+        f"| throughput | **{con_msgs / con_wall:.1f} messages/s** ({a.threads * a.per_thread / con_wall * 60:.0f} walk-throughs/min) |",
+        f"| latency p50 | {f_ms(con_all['p50'])} |",
+        f"| latency p95 | {f_ms(con_all['p95'])} |",
+        f"| latency max | {f_ms(con_all['max'])} |",
+        "",
+        f"{a.threads} senders / {con_msgs / con_wall:.1f} messages/s = {a.threads / (con_msgs / con_wall) * 1000:.0f} ms, "
+        f"close to the p50 of {f_ms(con_all['p50'])} when the server is saturated: the messages queue in the one "
+        f"Rasa process, so with more senders latency grows and throughput does not (compare "
+        f"{seq_msgs / seq_wall:.1f} messages/s with one client). The {TARGET_P95_MS:.0f} ms target is for the "
+        f"sequential run; here p95 is {f_ms(con_all['p95'])}.",
+        "",
+        "Per step:",
+        "",
+        *step_table(r["con"][0]),
+        "",
+        "## 3. Free-text parse, `POST /model/parse`",
+        "",
+        f"{len(PARSE_TEXTS)} mixed Devanagari Hindi, romanised Hindi and English messages, "
+        f"{a.parse_rounds} rounds after the warm-up pass ({parse['n']} requests, one at a time). "
+        "NLU only: no dialogue, no actions, no tracker.",
+        "",
+        "| n | p50 | p95 | max |",
+        "|---|---|---|---|",
+        f"| {parse['n']} | {f_ms(parse['p50'])} | {f_ms(parse['p95'])} | {f_ms(parse['max'])} |",
+        "",
+        "## 4. Payment webhook, `POST /webhooks/payments/webhook`",
+        "",
+        f"Signed `payment_link.paid` events for {hook['n']} pending payments created by the sequential "
+        "walk-throughs, built and signed with `bijli simulate-payment`'s own functions "
+        "(`bijli.payments.cli._stored`, `bijli.payments.events.paid_event` and `signed`), posted one at a "
+        "time; only the POST is timed. A first event verifies the signature, marks the payment paid "
+        "with a receipt, credits the bill (one transaction) and tells the payer in their conversation "
+        "(`payment_status` triggered through the action server) before answering, or answers after 3 s "
+        "if that takes longer. Then each identical event again (the gateway retrying): answered 200, "
+        "nothing changes.",
+        "",
+        "| event | n | p50 | p95 | max |",
+        "|---|---|---|---|---|",
+        f"| first delivery (paid) | {hook['n']} | {f_ms(hook['p50'])} | {f_ms(hook['p95'])} | {f_ms(hook['max'])} |",
+        f"| duplicate delivery | {dup['n']} | {f_ms(dup['p50'])} | {f_ms(dup['p95'])} | {f_ms(dup['max'])} |",
+        "",
+        "Answers (HTTP status and `result`): first deliveries "
+        + ", ".join(f"`{k}` × {v}" for k, v in sorted(r["hook"][2]["answers"]["first"].items()))
+        + "; duplicates "
+        + ", ".join(f"`{k}` × {v}" for k, v in sorted(r["hook"][2]["answers"]["duplicate"].items()))
+        + f". Payers told (a new bot message naming the reference in their conversation, read from "
+        f"the tracker after the run): {r['hook'][2]['told']} of {hook['n']}; told twice after the "
+        f"duplicates: {r['hook'][2]['told_twice']}.",
+        "",
+        "## 5. Server memory and start-up",
+        "",
+        "RSS = `VmRSS` of the server process from `/proc/<pid>/status` after all the measurements above; "
+        "peak = `VmHWM` (the highest RSS the process reached). Start-up = from launching the process "
+        "until its health check (`/health`, `/status`) answers 200, polled every 0.5 s; both servers "
+        "are launched together and share the 2 cores while starting, and Rasa's includes loading the model.",
+        "",
+        "| server | pid | RSS after run | peak RSS | child processes | start-up |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, label in (("rasa", "Rasa (`rasa run --enable-api`)"), ("actions", "action server (`rasa run actions`)")):
+        mm = mem[name]
+        L.append(f"| {label} | {mm['pid']} | **{mm['VmRSS']:.0f} MB** | {mm['VmHWM']:.0f} MB | "
+                 f"{mm['children']} | **{startup[name]:.1f} s** |")
+    seq_ok = seq_all["p95"] < TARGET_P95_MS
+    rasa_ok = mem["rasa"]["VmRSS"] < TARGET_RASA_MB
+    act_ok = mem["actions"]["VmRSS"] < TARGET_ACTIONS_MB
+    L += [
+        "",
+        "MB = MiB (kB / 1024).",
+        "",
+        "## Targets",
+        "",
+        "| target | measured | result |",
+        "|---|---|---|",
+        f"| REST round-trip p95 < {TARGET_P95_MS:.0f} ms (sequential, all walk-through messages) | "
+        f"{f_ms(seq_all['p95'])} | {met(seq_ok)} |",
+        f"| Rasa server RSS < {TARGET_RASA_MB:.0f} MB | {mem['rasa']['VmRSS']:.0f} MB | {met(rasa_ok)} |",
+        f"| action server RSS < {TARGET_ACTIONS_MB:.0f} MB | {mem['actions']['VmRSS']:.0f} MB | {met(act_ok)} |",
+        "",
+    ]
+    slow = [s for s in STEPS if stats(r["seq"][0][s])["p95"] >= TARGET_P95_MS]
+    if slow:
+        L.append(f"Steps with a sequential p95 at or above {TARGET_P95_MS:.0f} ms: " + ", ".join(slow) + ".")
+        L.append("")
+    L.append("The targets are not asserted anywhere (no timed assertions in tests); this report is where they are checked.")
+    if problems:
+        L += ["", "## Problems seen during the run", ""] + [f"- {p}" for p in problems[:20]]
+    L.append("")
+    path.write_text("\n".join(L), encoding="utf-8")
+
+
+# -- main -------------------------------------------------------------------------------------
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--senders", type=int, default=30, help="sequential walk-throughs (default 30)")
+    ap.add_argument("--threads", type=int, default=8, help="concurrent senders (default 8)")
+    ap.add_argument("--per-thread", type=int, default=5, help="walk-throughs per thread (default 5)")
+    ap.add_argument("--parse-rounds", type=int, default=5, help="passes over the parse messages (default 5)")
+    ap.add_argument("--events", type=int, default=30, help="webhook events (at most --senders; default 30)")
+    ap.add_argument("--warmup", type=int, default=2, help="warm-up walk-throughs (default 2)")
+    ap.add_argument("--out", type=Path, default=ROOT / "reports" / "e2e.md")
+    ap.add_argument("--keep", type=Path, help="use this (new) directory for the servers' files and keep it")
+    args = ap.parse_args(argv)
+
+    model = newest_model()
+    if model is None:
+        print("No trained model in models/. Run `make train` first (or `make bench-e2e`, which trains).",
+              file=sys.stderr)
+        return 2
+    info = machine()
+    print(f"bench-e2e: model {model.name}, {info['nproc']} cores, Python {info['python']}, Rasa {info['rasa']}")
+
+    tmp_ctx = None
+    if args.keep:
+        args.keep.mkdir(parents=True, exist_ok=True)
+        tmp = args.keep
+    else:
+        tmp_ctx = tempfile.TemporaryDirectory(prefix="bench-e2e-")
+        tmp = Path(tmp_ctx.name)
+    try:
+        print("starting the action server and the Rasa server ...", flush=True)
+        with start_servers(tmp, model=model) as live:
+            print(f"  up: actions {live.startup_seconds['actions']:.1f} s, "
+                  f"rasa {live.startup_seconds['rasa']:.1f} s", flush=True)
+            n_total = args.warmup + args.senders + args.threads * args.per_thread
+            import_bench_consumers(live, n_total)
+
+            _, warm_refs, warm_problems, _ = sequential(live, 0, args.warmup)
+            if warm_problems:
+                print("the walk-through does not work on this model:\n  " + "\n  ".join(warm_problems),
+                      file=sys.stderr)
+                return 1
+
+            print(f"1. sequential: {args.senders} walk-throughs ...", flush=True)
+            seq = sequential(live, args.warmup, args.senders)
+            print(f"2. concurrent: {args.threads} threads x {args.per_thread} walk-throughs ...", flush=True)
+            con = concurrent(live, args.warmup + args.senders, args.threads, args.per_thread)
+            print(f"3. /model/parse: {len(PARSE_TEXTS)} messages x {args.parse_rounds} ...", flush=True)
+            parse = parse_latency(live, args.parse_rounds)
+            events = seq[1][:min(args.events, len(seq[1]))]
+            print(f"4. payment webhook: {len(events)} events (+ duplicates) ...", flush=True)
+            hook = webhook_latency(live, warm_refs, events)
+
+            time.sleep(1.0)   # let the last notifications finish before reading memory
+            mem = {}
+            for name, pid in live.pids.items():
+                kids = children(pid)
+                mem[name] = {"pid": pid, "children": len(kids), **proc_status_mb(pid)}
+            startup = dict(live.startup_seconds)
+    finally:
+        if tmp_ctx is not None:
+            tmp_ctx.cleanup()
+
+    results = {"machine": info, "args": args, "model": model, "seq": seq, "con": con, "parse": parse,
+               "hook": hook, "mem": mem, "startup": startup}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    write_report(args.out, results)
+
+    seq_all = stats([x for v in seq[0].values() for x in v])
+    con_all = stats([x for v in con[0].values() for x in v])
+    p, h, d = stats(parse[0]), stats(hook[0]), stats(hook[1])
+    print()
+    print(f"Sequential REST round-trip ({seq_all['n']} msgs): p50 {f_ms(seq_all['p50'])}, "
+          f"p95 {f_ms(seq_all['p95'])}, max {f_ms(seq_all['max'])}")
+    for step in STEPS:
+        s = stats(seq[0][step])
+        print(f"    {step:<18} p50 {f_ms(s['p50']):>8}  p95 {f_ms(s['p95']):>8}  max {f_ms(s['max']):>8}")
+    print(f"Concurrent ({args.threads} senders, {con_all['n']} msgs): {con_all['n'] / con[3]:.1f} msg/s, "
+          f"p50 {f_ms(con_all['p50'])}, p95 {f_ms(con_all['p95'])}")
+    print(f"/model/parse ({p['n']}): p50 {f_ms(p['p50'])}, p95 {f_ms(p['p95'])}")
+    print(f"Payment webhook ({h['n']} paid events): p50 {f_ms(h['p50'])}, p95 {f_ms(h['p95'])}; "
+          f"duplicates p50 {f_ms(d['p50'])}, p95 {f_ms(d['p95'])}; payers told {hook[2]['told']}/{h['n']}")
+    for name in ("rasa", "actions"):
+        print(f"{name:<8} RSS {mem[name]['VmRSS']:.0f} MB (peak {mem[name]['VmHWM']:.0f} MB), "
+              f"start-up {startup[name]:.1f} s")
+    print(f"Targets: seq p95 < {TARGET_P95_MS:.0f} ms: {'met' if seq_all['p95'] < TARGET_P95_MS else 'NOT met'}; "
+          f"rasa RSS < {TARGET_RASA_MB:.0f} MB: {'met' if mem['rasa']['VmRSS'] < TARGET_RASA_MB else 'NOT met'}; "
+          f"actions RSS < {TARGET_ACTIONS_MB:.0f} MB: "
+          f"{'met' if mem['actions']['VmRSS'] < TARGET_ACTIONS_MB else 'NOT met'}")
+    problems = seq[2] + con[2]
+    if problems:
+        print(f"{len(problems)} problems during the run (see the report)")
+    print(f"wrote {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
