@@ -16,7 +16,7 @@ export PYTHONWARNINGS := ignore::DeprecationWarning
 ACTION_PORT ?= 5055
 RASA_PORT ?= 5005
 
-.PHONY: help install db train run shell test validate unit test-postgres stories nlu-gate e2e bench bench-nlu bench-e2e clean
+.PHONY: FORCE help install db train run shell test validate unit test-postgres stories nlu-gate e2e bench bench-nlu bench-e2e clean
 
 help:
 	@echo "make run    - set up, train if needed, serve on :$(RASA_PORT) (REST) with actions on :$(ACTION_PORT)"
@@ -38,9 +38,19 @@ db: install
 	$(BIN)/bijli migrate
 	$(BIN)/bijli seed
 
-# `rasa train` compares fingerprints and keeps the last model if nothing changed.
-train: install
+# Train only when what the model is built from changed (or there is no model);
+# `rasa train` then reuses its cache for the parts that did not change.
+TRAIN_INPUTS := config.yml $(wildcard domain/*.yml) $(shell find data -name '*.yml' 2>/dev/null) \
+	$(wildcard components/*.py) bijli/text.py bijli/nlu_rules.py
+MODEL_STAMP := models/.trained
+
+$(MODEL_STAMP): $(STAMP) $(TRAIN_INPUTS) $(if $(wildcard models/*.tar.gz),,FORCE)
 	$(RASA) train --domain domain --quiet --out models
+	touch $@
+
+train: $(MODEL_STAMP)
+
+FORCE:
 
 run: db train
 	ACTION_PORT=$(ACTION_PORT) RASA_PORT=$(RASA_PORT) bash scripts/serve.sh
