@@ -2,13 +2,13 @@
 
 Pure domain logic over SQLAlchemy sessions (no Rasa). The caller owns the
 session (``Database.session()``), so one unit of work commits or rolls back
-as a whole. Times are naive UTC in the database; ``to_ist`` converts for
+as a whole. Times are naive UTC in the database; ``bijli.timefmt`` converts for
 replies.
 """
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Dict, Iterable, List, Optional, Tuple
@@ -17,6 +17,7 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bijli import timefmt
 from bijli.models import Complaint, utcnow
 from bijli.text import normalize
 
@@ -33,7 +34,6 @@ NUMBER_DIGITS = 10
 MAX_DETAILS = 200
 
 NORMS_FILE = Path(__file__).resolve().parent / "norms.yml"
-IST = timezone(timedelta(hours=5, minutes=30), "IST")  # India has no DST
 
 
 class ComplaintError(Exception):
@@ -359,15 +359,8 @@ def resolve(session: Session, number: str, note: str = "", now: Optional[datetim
 
 # -- time -----------------------------------------------------------------
 
-def to_ist(dt: datetime) -> datetime:
-    """A naive-UTC (or aware) datetime in Indian Standard Time."""
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
-    return dt.astimezone(IST)
-
-
 def format_ist(dt: Optional[datetime]) -> str:
     """'14-05-2025 16:30 IST' (24-hour clock, local time)."""
     if dt is None:
         return "-"
-    return to_ist(dt).strftime("%d-%m-%Y %H:%M") + " IST"
+    return timefmt.format_ist(dt) + " IST"

@@ -11,7 +11,7 @@ import io
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Dict, Iterable, List, Optional, Tuple
+from typing import Dict, Iterable, List, Tuple
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session

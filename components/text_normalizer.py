@@ -4,7 +4,7 @@ Runs in both ``process_training_data`` and ``process`` so training and
 inference see the same text. Entity offsets of training examples are
 re-aligned to the normalised text.
 """
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe

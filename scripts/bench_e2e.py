@@ -353,8 +353,8 @@ def write_report(path: Path, r: dict) -> None:
         "fixture): `rasa run actions` and `rasa run --enable-api` on loopback ports, a fresh temp SQLite "
         "database (migrated, loaded with `bijli import-bills`), a fresh SQL tracker store (SQLite), "
         "`PAYMENT_PROVIDER=demo`. Started once for the whole run.",
-        f"- Bench consumers: one urban consumer with a current bill per walk-through (IVRS `N77xxxxxxxx`), "
-        f"imported with `bijli import-bills`; every walk-through uses a new sender id.",
+        "- Bench consumers: one urban consumer with a current bill per walk-through (IVRS `N77xxxxxxxx`), "
+        "imported with `bijli import-bills`; every walk-through uses a new sender id.",
         "- Client: `Live.send` (a new HTTP connection per request, `POST /webhooks/rest/webhook`, as a "
         "channel would); time = request sent until the full JSON reply is read (`time.perf_counter`).",
         f"- Warm-up (not measured): {a.warmup} full walk-throughs, one pass of the parse messages, and "

@@ -5,14 +5,14 @@ from typing import Optional
 from bijli.billing import BillView, consumers_by_mobile, current_bill_view, get_consumer
 from bijli.flows.core import (
     PICK_CONNECTION, SLOT_AREA, SLOT_ATTEMPTS, SLOT_CHOICES, SLOT_IVRS, SLOT_MENU,
-    SLOT_PAYMENT_REF, SLOT_PURPOSE, WAIT_IVRS, Reply, Services, Turn,
+    SLOT_PURPOSE, WAIT_IVRS, Reply, Services, Turn,
 )
 from bijli.i18n import t
 from bijli.ivrs import IvrsError, find_ivrs, normalize_ivrs
 from bijli.menus import menu
 from bijli.money import format_inr
 from bijli.flows.payments import offer_payment
-from bijli.payments import format_ist
+from bijli.timefmt import date_label, format_ist, month_label
 from bijli.privacy import last10, mask_mobile, mask_name
 
 MAX_IVRS_TRIES = 3
@@ -151,23 +151,15 @@ def _after_lookup(purpose):
     return {complaints.PURPOSE: complaints.after_lookup, history.PURPOSE: history.after_lookup}.get(purpose)
 
 
-def _month(bill_month: str) -> str:
-    return f"{bill_month[5:7]}/{bill_month[:4]}"
-
-
-def _date(d: date) -> str:
-    return d.strftime("%d-%m-%Y")
-
-
 def present_bill(turn: Turn, services: Services, r: Reply, view: BillView) -> Reply:
     r.say("bill_summary", name=mask_name(view.name), ivrs=view.ivrs,
-          area=t("area_" + view.area_type, r.lang), month=_month(view.bill_month),
-          units=view.units, amount=format_inr(view.due_paise), due_date=_date(view.due_date))
+          area=t("area_" + view.area_type, r.lang), month=month_label(view.bill_month),
+          units=view.units, amount=format_inr(view.due_paise), due_date=date_label(view.due_date))
     if view.due_paise <= 0:
         if view.paid_at:
             r.say("bill_paid_on", paid_at=format_ist(view.paid_at))
         else:
-            r.say("bill_nothing_due", month=_month(view.bill_month))
+            r.say("bill_nothing_due", month=month_label(view.bill_month))
         return r.show_menu("main")
     if view.due_date < date.today():
         r.say("bill_overdue")

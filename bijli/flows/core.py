@@ -1,5 +1,6 @@
 """The types every flow uses, and the language decision."""
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Dict, List, Optional
 
 from bijli.db import Database
@@ -42,8 +43,9 @@ class Turn:
         value = self.slots.get(name)
         return default if value is None else value
 
-    @property
+    @cached_property
     def norm(self) -> str:
+        """The normalised message text (computed once per turn)."""
         return normalize(self.text)
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from bijli.billing import current_bill_view, get_consumer, recent_bills
 from bijli.complaints import format_ist
+from bijli.timefmt import month_label
 from bijli.flows import billing
 from bijli.flows.core import Reply, Services, Turn
 from bijli.i18n import t
@@ -79,15 +80,11 @@ def history(session: Session, ivrs: str, bills: int = BILLS, payments: int = PAY
     return History(ivrs=ivrs, name=consumer.name, bills=lines, payments=pays)
 
 
-def _month(bill_month: str) -> str:
-    return f"{bill_month[5:7]}/{bill_month[:4]}"
-
-
 def render(h: History, lang: str) -> str:
     out = [t("history_header", lang, count=len(h.bills), ivrs=h.ivrs, name=mask_name(h.name))]
     for b in h.bills:
         state = t("history_state_" + b.state, lang, due=format_inr(b.due_paise))
-        out.append(t("history_bill_line", lang, month=_month(b.bill_month), units=b.units,
+        out.append(t("history_bill_line", lang, month=month_label(b.bill_month), units=b.units,
                      amount=format_inr(b.amount_paise), state=state))
     out.append("")
     if h.payments:

@@ -2,7 +2,7 @@
 from datetime import datetime, time
 from typing import Dict, Optional, Tuple
 
-from bijli.complaints import to_ist
+from bijli.timefmt import to_ist
 from bijli.flows.core import Reply, Services, Turn
 from bijli.models import utcnow
 

@@ -15,6 +15,7 @@ from typing import List, Optional
 from bijli.billing import consumers_by_mobile
 from bijli.flows.core import SLOT_IVRS, SLOT_LANGUAGE, SLOT_PAYMENT_REF, Message, Reply, Services, Turn
 from bijli.i18n import t
+from bijli.timefmt import month_label
 from bijli.ivrs import find_ivrs
 from bijli.models import utcnow
 from bijli.money import format_inr
@@ -29,10 +30,6 @@ logger = logging.getLogger(__name__)
 
 ENTITY_REF = "payment_ref"
 STATUS_LIMIT = 5
-
-
-def _month(bill_month: str) -> str:
-    return f"{bill_month[5:7]}/{bill_month[:4]}" if bill_month else ""
 
 
 def _ivrs_in(turn: Turn) -> Optional[str]:
@@ -59,7 +56,7 @@ def offer_payment(turn: Turn, services: Services, r: Reply, ivrs: str) -> Reply:
         r.say("no_bill", ivrs=ivrs)
         return r.show_menu("main")
     except NothingDue as e:
-        r.say("bill_nothing_due", month=_month(e.bill_month))
+        r.say("bill_nothing_due", month=month_label(e.bill_month))
         return r.show_menu("main")
     except GatewayError as e:
         logger.warning("payment request for %s (%s) failed: %s", ivrs, mask_mobile(turn.sender), e)

@@ -11,7 +11,7 @@ Money is integer paise. Times are stored as naive UTC and shown in IST.
 """
 import logging
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Optional
 
 from sqlalchemy import select
@@ -23,11 +23,11 @@ from bijli.i18n import t
 from bijli.models import Payment, utcnow
 from bijli.privacy import mask_mobile
 from bijli.settings import Settings
+from bijli.timefmt import format_ist, to_ist  # noqa: F401  (re-exported)
 from bijli.upi import new_payment_ref, upi_link
 
 logger = logging.getLogger(__name__)
 
-IST = timezone(timedelta(hours=5, minutes=30))
 QR_PATH = "/webhooks/payments/qr/{ref}.png"
 PAY_PAGE_PATH = "/webhooks/payments/pay/{ref}"
 
@@ -70,18 +70,6 @@ def qr_url(settings: Settings, ref: str) -> str:
 
 def demo_page_url(settings: Settings, ref: str) -> str:
     return settings.public_base_url + PAY_PAGE_PATH.format(ref=ref)
-
-
-def to_ist(dt: datetime) -> datetime:
-    """A stored (naive UTC) time as Indian Standard Time."""
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
-    return dt.astimezone(IST)
-
-
-def format_ist(dt: datetime) -> str:
-    """'25-11-2026 22:41' (IST)."""
-    return to_ist(dt).strftime("%d-%m-%Y %H:%M")
 
 
 def receipt_number(payment_id: int, paid_at: datetime) -> str:

@@ -1,6 +1,5 @@
 """Payment requests, the pushed confirmation and payment status (bijli.flows.payments),
 against a real SQLite database; Razorpay is the local fake gateway."""
-import io
 import re
 from datetime import timedelta
 
