@@ -6,7 +6,8 @@ models describe it for queries.
 from datetime import date, datetime, timezone
 
 from sqlalchemy import (
-    BigInteger, Boolean, Column, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint,
+    BigInteger, Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import declarative_base, relationship
 
@@ -18,6 +19,9 @@ def utcnow() -> datetime:
 
 
 AREA_TYPES = ("urban", "rural", "agriculture")
+# Sender ids (wa_id, web-chat session UUID, ...) fit in this many characters everywhere.
+SENDER_LENGTH = 128
+OPEN_COMPLAINT = "status IN ('registered', 'assigned')"
 
 
 class Consumer(Base):
@@ -62,9 +66,10 @@ class Payment(Base):
     ref = Column(String(35), nullable=False, unique=True)
     ivrs = Column(String(16), ForeignKey("consumers.ivrs"), nullable=False, index=True)
     bill_id = Column(Integer, ForeignKey("bills.id"), nullable=False, index=True)
-    sender = Column(String(32), nullable=False, default="")
+    sender = Column(String(SENDER_LENGTH), nullable=False, default="")
     amount_paise = Column(BigInteger, nullable=False)
-    status = Column(String(16), nullable=False, default="pending")  # pending|paid|failed
+    # pending | paid | failed | cancelled (the bill was paid another way, or closed)
+    status = Column(String(16), nullable=False, default="pending")
     provider = Column(String(16), nullable=False, default="demo")
     provider_link_id = Column(String(64))
     paid_amount_paise = Column(BigInteger)
@@ -73,6 +78,17 @@ class Payment(Base):
     created_at = Column(DateTime, nullable=False, default=utcnow)
     paid_at = Column(DateTime)
     updated_at = Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    # A pending request past this time is never shown or reused again.
+    expires_at = Column(DateTime)
+    payment_url = Column(String(512))       # the gateway's (or demo) payment page
+    provider_qr_id = Column(String(64))     # the gateway's QR code id (qr_...)
+    upi_string = Column(String(1024))       # the upi://pay string shown (the QR's own)
+    qr_image_url = Column(String(512))      # the gateway's QR image, if it gave one
+    # Money that must go back: e.g. paid on a cancelled/superseded request.
+    flagged = Column(Boolean, nullable=False, default=False)
+    flag_reason = Column(String(32))        # overpayment | ...
+    refunded_at = Column(DateTime)
+    refund_note = Column(String(255))
 
     bill = relationship("Bill")
 
@@ -82,12 +98,12 @@ class SenderPreference(Base):
 
     __tablename__ = "sender_preferences"
 
-    sender = Column(String(32), primary_key=True)
+    sender = Column(String(SENDER_LENGTH), primary_key=True)
     language = Column(String(2), nullable=False)
     updated_at = Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
 
-__all__ = ["Base", "Consumer", "Bill", "Payment", "PaymentEvent", "SenderPreference", "AREA_TYPES", "utcnow", "date"]
+__all__ = ["Base", "Consumer", "Bill", "Payment", "PaymentEvent", "SenderPreference", "Lookup", "AREA_TYPES", "SENDER_LENGTH", "utcnow", "date"]
 
 
 class PaymentEvent(Base):
@@ -113,6 +129,9 @@ class Complaint(Base):
     """
 
     __tablename__ = "complaints"
+    # One open complaint per connection and category (migration 0003).
+    __table_args__ = (Index("uq_complaints_open_ivrs_category", "ivrs", "category", unique=True,
+                            sqlite_where=text(OPEN_COMPLAINT), postgresql_where=text(OPEN_COMPLAINT)),)
 
     id = Column(Integer, primary_key=True, autoincrement=True)
     number = Column(String(10), nullable=False, unique=True)
@@ -122,7 +141,7 @@ class Complaint(Base):
     priority = Column(Integer, nullable=False, default=3)
     status = Column(String(16), nullable=False, default="registered")
     details = Column(String(500), nullable=False, default="")
-    sender = Column(String(32), nullable=False, default="")
+    sender = Column(String(SENDER_LENGTH), nullable=False, default="")
     request_key = Column(String(160), unique=True)
     assigned_to = Column(String(64))
     resolution = Column(String(255))
@@ -131,3 +150,19 @@ class Complaint(Base):
     assigned_at = Column(DateTime)
     resolved_at = Column(DateTime)
     updated_at = Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+
+class Lookup(Base):
+    """An IVRS number a sender asked about (the daily lookup limit, issue 8).
+
+    One row per (sender, typed IVRS); ``looked_up_at`` is the latest time.
+    Failed tries (unknown or malformed numbers) are recorded too.
+    """
+
+    __tablename__ = "lookups"
+    __table_args__ = (UniqueConstraint("sender", "ivrs", name="uq_lookups_sender_ivrs"),)
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    sender = Column(String(SENDER_LENGTH), nullable=False)
+    ivrs = Column(String(32), nullable=False)
+    looked_up_at = Column(DateTime, nullable=False, default=utcnow)
