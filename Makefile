@@ -16,7 +16,7 @@ export PYTHONWARNINGS := ignore::DeprecationWarning
 ACTION_PORT ?= 5055
 RASA_PORT ?= 5005
 
-.PHONY: FORCE help install db train run shell test validate unit test-postgres stories nlu-gate e2e bench bench-nlu bench-e2e clean
+.PHONY: FORCE help install db train run shell test validate unit test-postgres stories nlu-gate e2e bench bench-nlu bench-e2e clean postgres-server mutation-code
 
 help:
 	@echo "make run    - set up, train if needed, serve on :$(RASA_PORT) (REST) with actions on :$(ACTION_PORT)"
@@ -52,10 +52,16 @@ train: $(MODEL_STAMP)
 
 FORCE:
 
-run: db train
+# In production (BIJLI_ENV=production) refuse before migrating, seeding or training;
+# serve.sh checks again, as do both servers (README "Security").
+run: install
+	$(BIN)/bijli check-config
+	$(MAKE) --no-print-directory db train
 	ACTION_PORT=$(ACTION_PORT) RASA_PORT=$(RASA_PORT) bash scripts/serve.sh
 
-shell: db train
+shell: install
+	$(BIN)/bijli check-config
+	$(MAKE) --no-print-directory db train
 	ACTION_PORT=$(ACTION_PORT) RASA_PORT=$(RASA_PORT) bash scripts/serve.sh shell
 
 validate: install
@@ -71,9 +77,26 @@ nlu-gate: train
 	$(RASA) test nlu --model models --nlu tests/nlu --out results/nlu
 	$(BIN)/python scripts/nlu_gate.py results/nlu
 
-# The same unit and action tests against a throwaway PostgreSQL server.
-test-postgres: install
+# The same unit and action tests against a throwaway PostgreSQL server. Never a
+# silent skip: the server is installed when absent, and with_postgres.sh fails without it.
+test-postgres: install postgres-server
 	bash scripts/with_postgres.sh $(BIN)/python -m pytest tests/unit tests/actions
+
+# PostgreSQL's server from Debian's packages when its binaries are missing (CI runs
+# as root on a fresh machine); anyone else is told what to install, and it fails.
+postgres-server:
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then exit 0; fi; \
+	if [ "$$(id -u)" != 0 ]; then \
+	  echo "PostgreSQL server binaries not found: run 'apt-get install postgresql' as root" >&2; exit 1; fi; \
+	echo "installing PostgreSQL from Debian's packages"; \
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null
+
+# Mutation testing of the money, identity and signature code (not part of `make test`;
+# slow). Runs in a copy of the tree, so no mutant is ever visible here; writes
+# reports/mutation.md.
+mutation-code: install
+	$(BIN)/python scripts/mutation.py
 
 e2e: train
 	$(BIN)/python -m pytest tests/e2e

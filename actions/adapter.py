@@ -1,10 +1,13 @@
 """Turns a Rasa tracker into a ``bijli`` Turn and a Reply into Rasa events.
 
 Blocking work (SQLAlchemy) runs in a thread pool so the action server's
-event loop stays free.
+event loop stays free. A flow that raises never leaves the consumer in
+silence: they get a short apology with the helpline and an error id, the log
+gets the same id with the stack trace.
 """
 import asyncio
 import logging
+import secrets
 from functools import lru_cache
 from typing import Any, Dict, List, Text
 
@@ -13,8 +16,9 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bijli.db import Database
-from bijli.flows.core import SLOT_LANGUAGE, Reply, Services, Turn
+from bijli.flows.core import SLOT_LANGUAGE, Reply, Services, Turn, decide_language
 from bijli.flows.router import handle
+from bijli.i18n import t
 from bijli.preferences import get_language
 from bijli.privacy import mask_mobile
 from bijli.settings import Settings
@@ -89,7 +93,38 @@ class FlowAction(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        services = get_services()
-        loop = asyncio.get_running_loop()
-        reply = await loop.run_in_executor(None, run_flow, self.entry, tracker, services)
+        try:
+            services = get_services()
+            loop = asyncio.get_running_loop()
+            reply = await loop.run_in_executor(None, run_flow, self.entry, tracker, services)
+        except Exception:
+            error_id = new_error_id()
+            logger.exception("action %s failed for %s: error %s", self.name(),
+                             mask_mobile(tracker.sender_id or ""), error_id)
+            # Nothing of the failed reply is sent and no slot changes: the
+            # conversation stays where it was, so the consumer can simply retry.
+            dispatcher.utter_message(text=error_text(tracker, error_id))
+            return []
         return apply_reply(reply, dispatcher)
+
+
+def new_error_id() -> str:
+    """A short reference the consumer can quote to the helpline (8 hex digits)."""
+    return secrets.token_hex(4).upper()
+
+
+def error_text(tracker: Tracker, error_id: str) -> str:
+    """The apology in the language of the message or conversation.
+
+    Uses nothing that can itself fail in the way the flow did: no database
+    (the stored language is skipped), settings only if they can be read.
+    """
+    try:
+        settings = Settings.from_env()
+        helpline, default = settings.helpline, settings.default_language
+    except Exception:  # settings themselves broken: still answer
+        helpline, default = "1912", "hi"
+    message = tracker.latest_message or {}
+    turn = Turn(sender=tracker.sender_id or "", text=message.get("text") or "",
+                slots=dict(tracker.slots))
+    return t("action_error", decide_language(turn, default), helpline=helpline, error_id=error_id)

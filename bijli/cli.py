@@ -24,6 +24,10 @@ def cmd_migrate(args, settings: Settings) -> int:
 def cmd_seed(args, settings: Settings) -> int:
     from bijli.seed import seed_if_empty
 
+    if settings.is_production:
+        # Demo consumers must never appear in a real database.
+        print("production mode: demo data not loaded")
+        return 0
     db = _db(settings)
     try:
         result = seed_if_empty(db)
@@ -138,8 +142,9 @@ def _add_complaints(sub) -> None:
 def _registrars() -> List[Callable]:
     """Each feature adds its subcommands here."""
     from bijli.payments.cli import add_commands as _add_payments  # simulate-payment
+    from bijli.security import add_commands as _add_security  # check-config
 
-    return [_add_billing, _add_complaints, _add_payments]
+    return [_add_billing, _add_complaints, _add_payments, _add_security]
 
 
 def main(argv: Optional[List[str]] = None) -> int:

@@ -15,6 +15,7 @@ from typing import Callable, Dict, Iterable, List, Optional, Tuple
 
 import yaml
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bijli import timefmt
@@ -258,16 +259,57 @@ def clean_details(text: Optional[str]) -> str:
 def file_complaint(session: Session, *, ivrs: str, category: str, area_type: str,
                    details: str = "", sender: str = "", request_key: Optional[str] = None,
                    now: Optional[datetime] = None,
-                   randbelow: Callable[[int], int] = secrets.randbelow) -> FileResult:
+                   randbelow: Callable[[int], int] = secrets.randbelow,
+                   tries: int = 20) -> FileResult:
     """File a complaint, or return the one that makes filing unnecessary.
 
     - The same ``request_key`` (a retried call for the same confirmation)
       returns the complaint it filed: outcome ``retry``.
     - An open complaint of the same category for the same IVRS is returned
       instead of a second one: outcome ``duplicate``.
+
+    The reads below are only a fast path: two confirmations at the same moment
+    both pass them. The database decides (unique request_key, number, and the
+    partial unique index on open (ivrs, category)); the insert runs in a
+    SAVEPOINT so a losing insert leaves the caller's transaction usable, and
+    the winner's complaint is returned.
     """
     if category not in CATEGORIES:
         raise ComplaintError("bad_category")
+    found = _already_filed(session, ivrs, category, request_key)
+    if found is not None:
+        return found
+    now = now or utcnow()
+    rule = norm(category)
+    for _ in range(tries):
+        number = new_number(session, randbelow)
+        c = Complaint(
+            number=number, ivrs=ivrs, category=category,
+            area_type=area_type, priority=rule.priority, status="registered",
+            details=clean_details(details), sender=sender or "",
+            request_key=request_key or None, created_at=now,
+            due_at=now + timedelta(hours=rule.hours(area_type)), updated_at=now,
+        )
+        try:
+            with session.begin_nested():
+                session.add(c)
+                session.flush()
+        except IntegrityError:
+            # Rolled back to the savepoint. Someone else filed it first, or the
+            # random number was taken in the meantime: then draw another.
+            found = _already_filed(session, ivrs, category, request_key)
+            if found is not None:
+                return found
+            if session.execute(select(Complaint.id).where(Complaint.number == number)).first() is None:
+                raise  # not a lost race (e.g. an unknown IVRS): drawing again would not help
+            continue
+        return FileResult(view_of(c), CREATED)
+    raise ComplaintError("no_free_number")
+
+
+def _already_filed(session: Session, ivrs: str, category: str,
+                   request_key: Optional[str]) -> Optional[FileResult]:
+    """The complaint that makes filing unnecessary: same request, or open duplicate."""
     if request_key:
         done = session.execute(
             select(Complaint).where(Complaint.request_key == request_key)
@@ -277,17 +319,7 @@ def file_complaint(session: Session, *, ivrs: str, category: str, area_type: str
     existing = open_complaint(session, ivrs, category)
     if existing is not None:
         return FileResult(view_of(existing), DUPLICATE)
-    now = now or utcnow()
-    rule = norm(category)
-    c = Complaint(
-        number=new_number(session, randbelow), ivrs=ivrs, category=category, area_type=area_type,
-        priority=rule.priority, status="registered", details=clean_details(details),
-        sender=sender or "", request_key=request_key or None, created_at=now,
-        due_at=now + timedelta(hours=rule.hours(area_type)), updated_at=now,
-    )
-    session.add(c)
-    session.flush()
-    return FileResult(view_of(c), CREATED)
+    return None
 
 
 # -- queries ----------------------------------------------------------------

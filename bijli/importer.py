@@ -5,25 +5,49 @@ Every row is validated first; if any is bad, every problem is reported as
 ``row N: reason`` (N = line number in the file) and nothing is written.
 Re-importing updates bills by (ivrs, bill_month) in place, so recorded
 payments (and the paid amount on each bill) are never lost.
+Values are refused, never cut to fit: text longer than its column, numbers
+past their column (or MAX_PAISE), a bill month after its bill date's month or
+in the future, a mobile that is not a 10-digit Indian mobile.
 """
 import csv
 import io
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Dict, Iterable, List, Tuple
+from decimal import Decimal
+from typing import Dict, Iterable, List, Optional, Tuple
 
-from sqlalchemy import func, select
+from sqlalchemy import BigInteger, SmallInteger, func, select
 from sqlalchemy.orm import Session
 
 from bijli.ivrs import IvrsError, normalize_ivrs
 from bijli.models import AREA_TYPES, Bill, Consumer
-from bijli.money import AmountError, parse_rupees
-from bijli.privacy import last10
+from bijli.money import MAX_PAISE, AmountError, parse_rupees, rupees_plain
+from bijli.text import to_ascii_digits
+from bijli.timefmt import IST
 
 HEADER = ["ivrs", "name", "area_type", "mobile", "tariff", "bill_month", "bill_date",
           "due_date", "units", "amount"]
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_DIGITS = re.compile(r"[0-9]+")
+_PLAIN_AMOUNT = re.compile(r"[0-9]+(\.[0-9]*)?")
+
+
+def _int_max(column) -> int:
+    """The largest value the column's integer type holds on every database (PostgreSQL sizes)."""
+    if isinstance(column.type, BigInteger):
+        return 2 ** 63 - 1
+    if isinstance(column.type, SmallInteger):
+        return 2 ** 15 - 1
+    return 2 ** 31 - 1
+
+
+# Limits read from the schema, so a narrower column cannot be forgotten here.
+NAME_MAX = Consumer.__table__.c.name.type.length
+TARIFF_MAX = Consumer.__table__.c.tariff.type.length
+UNITS_MAX = _int_max(Bill.__table__.c.units)
+AMOUNT_MAX_PAISE = min(MAX_PAISE, _int_max(Bill.__table__.c.amount_paise))
 
 
 @dataclass(frozen=True)
@@ -57,6 +81,30 @@ class BillImportError(Exception):
         self.errors = list(errors)
 
 
+def today_ist() -> date:
+    """Today's date in India, where bill months are counted."""
+    return datetime.now(IST).date()
+
+
+def indian_mobile(value: str) -> str:
+    """'+91 98123-45678', '919812345678', '09812345678' -> '9812345678'.
+
+    Raises ValueError for anything that is not a 10-digit Indian mobile
+    (first digit 6-9) once spaces, hyphens and one prefix (+91, 91 with 12
+    digits, or 0 with 11) are removed: never cut down to 10 digits.
+    """
+    s = re.sub(r"[\s\-]+", "", to_ascii_digits(value))
+    if s.startswith("+91"):
+        s = s[3:]
+    elif len(s) == 12 and s.startswith("91"):
+        s = s[2:]
+    elif len(s) == 11 and s.startswith("0"):
+        s = s[1:]
+    if not (len(s) == 10 and _DIGITS.fullmatch(s) and s[0] in "6789"):
+        raise ValueError(f"mobile {value!r} is not a 10-digit Indian mobile number (starting 6-9)")
+    return s
+
+
 def _date(value: str, what: str) -> date:
     try:
         return datetime.strptime(value, "%Y-%m-%d").date()
@@ -64,8 +112,46 @@ def _date(value: str, what: str) -> date:
         raise ValueError(f"{what} {value!r} is not a date YYYY-MM-DD") from None
 
 
-def _parse_row(line: int, raw: Dict[str, str]) -> BillRow:
-    problems = []
+def _text(v: Dict[str, str], key: str, limit: int, problems: List[str]) -> None:
+    if len(v[key]) > limit:
+        problems.append(f"{key} is {len(v[key])} characters long (at most {limit})")
+    if any(unicodedata.category(ch) == "Cc" for ch in v[key]):
+        problems.append(f"{key} contains control characters")
+
+
+def _units(value: str, problems: List[str]) -> int:
+    value = to_ascii_digits(value)
+    if not _DIGITS.fullmatch(value):
+        problems.append(f"units {value!r} is not a whole number >= 0")
+        return 0
+    digits = value.lstrip("0") or "0"
+    # Compare lengths first: int() of thousands of digits is slow, or refused.
+    if len(digits) > len(str(UNITS_MAX)) or int(digits) > UNITS_MAX:
+        problems.append(f"units {value!r} is too large (at most {UNITS_MAX})")
+        return 0
+    return int(digits)
+
+
+def _amount(value: str, problems: List[str]) -> int:
+    if not value:
+        problems.append("amount is empty")
+        return 0
+    plain = value.replace(",", "").replace("₹", "").strip()
+    whole = plain.split(".")[0].lstrip("0")
+    # Lengths first: Decimal/int of thousands of digits is slow, or refused.
+    if _PLAIN_AMOUNT.fullmatch(plain) and (len(whole) > len(str(AMOUNT_MAX_PAISE))
+                                           or Decimal(plain) * 100 > AMOUNT_MAX_PAISE):
+        problems.append(f"amount {value!r} is too large (at most {rupees_plain(AMOUNT_MAX_PAISE)})")
+        return 0
+    try:
+        return parse_rupees(value)
+    except AmountError as e:
+        problems.append(str(e))
+        return 0
+
+
+def _parse_row(line: int, raw: Dict[str, str], today: Optional[date] = None) -> BillRow:
+    problems: List[str] = []
     v = {k: (raw.get(k) or "").strip() for k in HEADER}
     ivrs = ""
     try:
@@ -74,16 +160,19 @@ def _parse_row(line: int, raw: Dict[str, str]) -> BillRow:
         problems.append(f"ivrs {v['ivrs']!r} is invalid ({e.code.replace('_', ' ')})")
     if not v["name"]:
         problems.append("name is empty")
+    _text(v, "name", NAME_MAX, problems)
+    _text(v, "tariff", TARIFF_MAX, problems)
     area = v["area_type"].lower()
     if area not in AREA_TYPES:
         problems.append(f"area_type {v['area_type']!r} must be one of {', '.join(AREA_TYPES)}")
     mobile = ""
     if v["mobile"]:
-        digits = re.sub(r"[\s\-+]", "", v["mobile"])
-        mobile = last10(digits)
-        if not digits.isdigit() or not mobile or len(digits) not in (10, 11, 12) or mobile[0] not in "6789":
-            problems.append(f"mobile {v['mobile']!r} is not a 10-digit Indian mobile number")
-    if not _MONTH.match(v["bill_month"]):
+        try:
+            mobile = indian_mobile(v["mobile"])
+        except ValueError as e:
+            problems.append(str(e))
+    month_ok = bool(_MONTH.match(v["bill_month"]))
+    if not month_ok:
         problems.append(f"bill_month {v['bill_month']!r} is not YYYY-MM")
     bill_date = due_date = None
     for key in ("bill_date", "due_date"):
@@ -97,28 +186,29 @@ def _parse_row(line: int, raw: Dict[str, str]) -> BillRow:
             problems.append(str(e))
     if bill_date and due_date and due_date < bill_date:
         problems.append("due_date is before bill_date")
-    units = 0
-    if not re.fullmatch(r"\d+", v["units"]):
-        problems.append(f"units {v['units']!r} is not a whole number >= 0")
-    else:
-        units = int(v["units"])
-    amount = 0
-    try:
-        amount = parse_rupees(v["amount"]) if v["amount"] else None
-        if amount is None:
-            problems.append("amount is empty")
-    except AmountError as e:
-        problems.append(str(e))
+    if month_ok and bill_date and v["bill_month"] > f"{bill_date:%Y-%m}":
+        problems.append(f"bill_month {v['bill_month']} is later than the month of bill_date {bill_date}")
+    this_month = f"{today or today_ist():%Y-%m}"
+    if month_ok and v["bill_month"] > this_month:
+        problems.append(f"bill_month {v['bill_month']} is in the future (this month is {this_month})")
+    units = _units(v["units"], problems)
+    amount = _amount(v["amount"], problems)
     if problems:
         raise ValueError("; ".join(problems))
     return BillRow(line, ivrs, v["name"], area, mobile, v["tariff"], v["bill_month"],
                    bill_date, due_date, units, amount)
 
 
-def parse_extract(text: str) -> List[BillRow]:
-    """Parse and validate the whole extract; raise BillImportError listing every bad row."""
+def parse_extract(text: str, today: Optional[date] = None) -> List[BillRow]:
+    """Parse and validate the whole extract; raise BillImportError listing every bad row.
+
+    ``today`` (default: today in IST) decides which bill months are in the future.
+    """
     reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    try:
+        header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    except csv.Error as e:
+        raise BillImportError([f"row 1: not readable as CSV ({e})"]) from None
     if header != HEADER:
         raise BillImportError([f"row 1: header must be {','.join(HEADER)} (got {','.join(header) or 'nothing'})"])
     reader.fieldnames = header
@@ -126,8 +216,16 @@ def parse_extract(text: str) -> List[BillRow]:
     errors: List[str] = []
     seen: Dict[Tuple[str, str], int] = {}
     start = 2
-    for raw in reader:
+    while True:
         line = start
+        try:
+            raw = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as e:
+            # The reader cannot be trusted past a broken line: report and stop.
+            errors.append(f"row {line}: not readable as CSV ({e})")
+            break
         start = reader.line_num + 1
         if None in raw or any(v is None for v in raw.values()):
             errors.append(f"row {line}: expected {len(HEADER)} columns")
@@ -135,7 +233,7 @@ def parse_extract(text: str) -> List[BillRow]:
         if not any((x or "").strip() for x in raw.values()):
             continue  # blank line
         try:
-            row = _parse_row(line, raw)
+            row = _parse_row(line, raw, today)
         except ValueError as e:
             errors.append(f"row {line}: {e}")
             continue
@@ -188,8 +286,8 @@ def load_rows(session: Session, rows: Iterable[BillRow]) -> ImportResult:
     return result
 
 
-def import_text(db, text: str) -> ImportResult:
+def import_text(db, text: str, today: Optional[date] = None) -> ImportResult:
     """Validate everything, then write everything in one transaction."""
-    rows = parse_extract(text)
+    rows = parse_extract(text, today)
     with db.session() as session:
         return load_rows(session, rows)

@@ -5,7 +5,6 @@ the N, spaces and hyphens are ignored, and Devanagari digits are accepted.
 The stored form is upper-case ``N`` (if present) plus the digits.
 """
 import re
-from dataclasses import dataclass
 from typing import Optional
 
 from bijli.text import to_ascii_digits
@@ -21,11 +20,6 @@ class IvrsError(ValueError):
     def __init__(self, code: str):
         super().__init__(code)
         self.code = code
-
-
-@dataclass(frozen=True)
-class Ivrs:
-    value: str
 
 
 def normalize_ivrs(raw: str) -> str:
@@ -54,10 +48,6 @@ def find_ivrs(text: str) -> Optional[str]:
     """Find the first well-formed IVRS number in free text, normalised."""
     if not text:
         return None
-    s = to_ascii_digits(text)
-    for m in _IVRS_IN_TEXT.finditer(s):
-        try:
-            return normalize_ivrs(m.group(1))
-        except IvrsError:
-            continue
-    return None
+    # The pattern only matches well-formed numbers, so the first match is the answer.
+    m = _IVRS_IN_TEXT.search(to_ascii_digits(text))
+    return normalize_ivrs(m.group(1)) if m else None

@@ -68,7 +68,7 @@ class Payment(Base):
     bill_id = Column(Integer, ForeignKey("bills.id"), nullable=False, index=True)
     sender = Column(String(SENDER_LENGTH), nullable=False, default="")
     amount_paise = Column(BigInteger, nullable=False)
-    # pending | paid | failed | cancelled (the bill was paid another way, or closed)
+    # pending | paid | failed | cancelled (the bill was paid another way, or closed) | expired
     status = Column(String(16), nullable=False, default="pending")
     provider = Column(String(16), nullable=False, default="demo")
     provider_link_id = Column(String(64))
@@ -89,6 +89,8 @@ class Payment(Base):
     flag_reason = Column(String(32))        # overpayment | ...
     refunded_at = Column(DateTime)
     refund_note = Column(String(255))
+    # The gateway's id of the payment that paid this request (pay_...), migration 0005.
+    gateway_payment_id = Column(String(64))
 
     bill = relationship("Bill")
 

@@ -3,6 +3,7 @@ import re
 from decimal import ROUND_HALF_UP, Decimal
 
 _PLAIN = re.compile(r"^\d{1,12}(\.\d{1,2})?$")
+_TOO_PRECISE = re.compile(r"^\d{1,12}\.\d{3,}$")
 MAX_PAISE = 10 ** 12  # ₹1,000 crore: far above any LT/HT bill
 
 
@@ -16,7 +17,7 @@ def parse_rupees(text: str) -> int:
     if s.startswith("-"):
         raise AmountError(f"negative amount: {text!r}")
     if not _PLAIN.match(s):
-        if _PLAIN.match(s.split(".")[0] + ".00") and "." in s:
+        if _TOO_PRECISE.match(s):
             raise AmountError(f"more than 2 decimals: {text!r}")
         raise AmountError(f"not an amount: {text!r}")
     paise = int((Decimal(s) * 100).to_integral_value(rounding=ROUND_HALF_UP))

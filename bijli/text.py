@@ -50,8 +50,9 @@ def normalize(text: Optional[str]) -> str:
     """
     if not text:
         return ""
-    s = unicodedata.normalize("NFC", str(text))
-    s = _ZW.sub("", s)
+    # Zero-width characters go before NFC: one between a letter and its mark
+    # would otherwise block the composition, and a second pass would compose.
+    s = unicodedata.normalize("NFC", _ZW.sub("", str(text)))
     s = s.translate(_NUKTA_FOLD).replace(_NUKTA, "")
     s = to_ascii_digits(s)
     s = _PUNCT_RUN.sub(r"\1", s)

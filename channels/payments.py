@@ -8,10 +8,14 @@ Rasa mounts it at ``/webhooks/payments/``:
   own conversation is told through Rasa (the ``payment_status`` intent with the
   entity ``payment_ref``, as ``/conversations/{id}/trigger_intent`` does), on the
   channel the consumer came from. REST cannot push, but the reply is in the tracker.
-- ``GET  /webhooks/payments/qr/<ref>.png``  the QR code of a payment's UPI link.
+  Requests the event closed (the bill is now paid) are then cancelled at the
+  gateway, in the background, after the transaction.
+- ``GET  /webhooks/payments/qr/<ref>.png``  the QR code of a payment's UPI string;
+  410 once the request is not open (paid, cancelled, expired).
 - ``GET|POST /webhooks/payments/pay/<ref>``  the demo payment page (only with
-  ``PAYMENT_PROVIDER=demo``): Pay and Fail buttons send the same signed event a
-  gateway sends through the same webhook code.
+  ``PAYMENT_PROVIDER=demo`` outside production, and only for requests the demo
+  provider made; 404 otherwise): Pay and Fail buttons send the same signed event
+  a gateway sends through the same webhook code.
 
 Blocking work (database, QR rendering) runs in the default executor. Nothing
 happens at import time; the database engine is made on the first request.
@@ -28,7 +32,8 @@ from sanic.response import HTTPResponse
 
 from bijli.db import Database
 from bijli.money import format_inr
-from bijli.payments import get_payment, upi_link_for
+from bijli.models import utcnow
+from bijli.payments import cancel_at_gateway, demo_enabled, get_payment, is_payable, shown_upi
 from bijli.payments.events import failed_event, paid_event, signed
 from bijli.payments.webhook import Outcome, handle_webhook
 from bijli.privacy import mask_mobile
@@ -100,6 +105,11 @@ class PaymentWebhookInput(InputChannel):
         settings = Settings.from_env()
         outcome = await self._blocking(handle_webhook, self._db(settings), settings.webhook_secret(),
                                        raw, headers)
+        if outcome.cancel:
+            # Best effort and never in the gateway's way: its 200 does not wait for this.
+            cancelling = asyncio.ensure_future(self._blocking(self._cancel, settings, outcome))
+            self._tasks.add(cancelling)
+            cancelling.add_done_callback(self._tasks.discard)
         if outcome.notify:
             # Usually the payer has the message before the gateway has its 200; if the
             # conversation is busy, answer the gateway in time and finish telling later.
@@ -130,14 +140,15 @@ class PaymentWebhookInput(InputChannel):
                 return response.text("not found", status=404)
             status, png = await self._blocking(self._qr_png, name[:-4])
             if png is None:
-                return response.text("not found" if status == 404 else "already paid", status=status)
+                return response.text("not found" if status == 404 else "no longer payable",
+                                     status=status)
             return response.raw(png, content_type="image/png",
                                 headers={"Cache-Control": "no-store"})
 
         @bp.route("/pay/<ref>", methods=["GET"])
         async def pay_page(request: Request, ref: str) -> HTTPResponse:
             settings = Settings.from_env()
-            if settings.payment_provider != "demo":
+            if not demo_enabled(settings):
                 return response.text("not found", status=404)
             page = await self._blocking(self._page, settings, ref, None)
             return response.html(page or _html("Not found", "<p>Unknown payment.</p>"),
@@ -146,7 +157,7 @@ class PaymentWebhookInput(InputChannel):
         @bp.route("/pay/<ref>", methods=["POST"])
         async def pay_button(request: Request, ref: str) -> HTTPResponse:
             settings = Settings.from_env()
-            if settings.payment_provider != "demo":
+            if not demo_enabled(settings):
                 return response.text("not found", status=404)
             choice = (request.form.get("outcome") if request.form else None) or ""
             if choice not in ("pay", "fail"):
@@ -163,6 +174,12 @@ class PaymentWebhookInput(InputChannel):
 
     # -- blocking helpers (run in the executor) ------------------------------------------
 
+    def _cancel(self, settings: Settings, outcome: Outcome) -> None:
+        try:
+            cancel_at_gateway(settings, outcome.cancel)
+        except Exception:  # best effort: the requests are already cancelled in the database
+            logger.exception("payment %s: cancelling the bill's other requests failed", outcome.ref)
+
     def _qr_png(self, ref: str):
         from bijli.qr import qr_png
 
@@ -171,15 +188,20 @@ class PaymentWebhookInput(InputChannel):
             payment = get_payment(s, ref)
             if payment is None:
                 return 404, None
-            if payment.status == "paid":
-                return 410, None        # a paid request must not be paid again
-            link = upi_link_for(settings, payment.ref, payment.ivrs, payment.bill.bill_month,
-                                payment.amount_paise)
+            link = shown_upi(settings, payment)
+            if not link or not is_payable(payment, utcnow()):
+                return 410, None        # paid, cancelled or expired: must not be paid (again)
         return 200, qr_png(link)
+
+    @staticmethod
+    def _demo_payment(s, ref: str):
+        """The payment, if the demo provider made it (the page completes no other)."""
+        payment = get_payment(s, ref)
+        return payment if payment is not None and payment.provider == "demo" else None
 
     def _demo_event(self, settings: Settings, ref: str, pay: bool):
         with self._db(settings).session() as s:
-            payment = get_payment(s, ref)
+            payment = self._demo_payment(s, ref)
             if payment is None:
                 return None
             amount, link_id, ivrs = payment.amount_paise, payment.provider_link_id, payment.ivrs
@@ -189,11 +211,12 @@ class PaymentWebhookInput(InputChannel):
 
     def _page(self, settings: Settings, ref: str, outcome: Optional[Outcome]) -> Optional[str]:
         with self._db(settings).session() as s:
-            payment = get_payment(s, ref)
+            payment = self._demo_payment(s, ref)
             if payment is None:
                 return None
             status, amount, ivrs = payment.status, payment.amount_paise, payment.ivrs
-            link = upi_link_for(settings, payment.ref, ivrs, payment.bill.bill_month, amount)
+            payable = is_payable(payment, utcnow())
+            link = shown_upi(settings, payment) or ""
         e = html.escape
         body = (f"<p>{e(settings.upi_payee_name)}</p><p class=amt>{e(format_inr(amount))}</p>"
                 f"<p>IVRS {e(ivrs)}<br>Reference / संदर्भ: {e(ref)}</p>")
@@ -202,7 +225,12 @@ class PaymentWebhookInput(InputChannel):
         if status == "paid":
             body += "<p class=ok>Paid / भुगतान हो गया ✅ — return to WhatsApp.</p>"
         else:
-            if status == "failed":
+            if not payable:
+                # A UPI app may still pay an old link; the demo lets you try what then happens.
+                closed = "expired" if status in ("pending", "failed") else status
+                body += (f"<p class=bad>This request is {e(closed)} / यह अनुरोध बंद है. Paying it "
+                         "anyway is an overpayment, to be refunded.</p>")
+            elif status == "failed":
                 body += "<p class=bad>Last attempt failed / पिछला प्रयास विफल ❌</p>"
             body += (f'<p><img alt="QR" src="../qr/{e(ref)}.png" width=240></p>'
                      f'<p><a href="{e(link)}">Open in a UPI app</a></p>'

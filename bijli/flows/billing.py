@@ -1,7 +1,13 @@
-"""Bill lookup (by IVRS or registered mobile), bill display and the Pay step."""
-from datetime import date
+"""Bill lookup (by IVRS or registered mobile), bill display and the Pay step.
+
+Every IVRS number a sender types passes ``lookup_allowed`` (the daily limit of
+bijli/lookups.py) before anything about it is looked up.
+"""
+import logging
+from datetime import date, datetime
 from typing import Optional
 
+from bijli.access import own_connections, owns, sender_mobile
 from bijli.billing import BillView, consumers_by_mobile, current_bill_view, get_consumer
 from bijli.flows.core import (
     PICK_CONNECTION, SLOT_AREA, SLOT_ATTEMPTS, SLOT_CHOICES, SLOT_IVRS, SLOT_MENU,
@@ -9,11 +15,15 @@ from bijli.flows.core import (
 )
 from bijli.i18n import t
 from bijli.ivrs import IvrsError, find_ivrs, normalize_ivrs
+from bijli.lookups import check_lookup
 from bijli.menus import menu
 from bijli.money import format_inr
 from bijli.flows.payments import offer_payment
 from bijli.timefmt import date_label, format_ist, month_label
-from bijli.privacy import last10, mask_mobile, mask_name
+from bijli.models import utcnow
+from bijli.privacy import mask_mobile, mask_name
+
+logger = logging.getLogger(__name__)
 
 MAX_IVRS_TRIES = 3
 
@@ -55,7 +65,27 @@ def start_lookup(turn: Turn, services: Services, r: Reply, purpose: str,
 
 def _registered(services: Services, sender: str) -> bool:
     with services.db.session() as s:
-        return bool(consumers_by_mobile(s, last10(sender)))
+        return bool(own_connections(s, sender))
+
+
+def lookup_allowed(turn: Turn, services: Services, r: Reply, typed: str,
+                   now: Optional[datetime] = None) -> bool:
+    """The daily IVRS lookup limit, for anything the sender typed as an IVRS number.
+
+    True: go on (the number is counted unless free). False: the polite refusal
+    and the main menu are in ``r``; nothing may be looked up.
+    """
+    limit = services.settings.lookup_limit_per_day
+    with services.db.session() as s:
+        decision = check_lookup(s, turn.sender, typed, now or utcnow(), limit)
+    if decision.allowed:
+        return True
+    # The typed value is not logged: people type their mobile numbers at this question too.
+    logger.info("lookup limit reached for %s (%d numbers in 24 h)", mask_mobile(turn.sender), decision.counted)
+    r.say("lookup_limit_reached", limit=limit, helpline=services.settings.helpline)
+    r.set(**{SLOT_PURPOSE: None, SLOT_ATTEMPTS: 0, SLOT_CHOICES: None})
+    r.show_menu("main")
+    return False
 
 
 def by_ivrs(turn: Turn, services: Services, r: Reply) -> Reply:
@@ -68,7 +98,7 @@ def choose_area(turn: Turn, services: Services, r: Reply, area: str) -> Reply:
 
 
 def by_mobile(turn: Turn, services: Services, r: Reply) -> Reply:
-    mobile = last10(turn.sender)
+    mobile = sender_mobile(turn.sender)
     with services.db.session() as s:
         consumers = [(c.ivrs, c.area_type, c.name) for c in consumers_by_mobile(s, mobile)]
     if not consumers:
@@ -92,8 +122,7 @@ def pick_connection(turn: Turn, services: Services, r: Reply, number: int) -> Re
     ivrs = choices[number - 1]
     # Never show a bill to a number that is not registered for it.
     with services.db.session() as s:
-        consumer = get_consumer(s, ivrs)
-        allowed = consumer is not None and consumer.mobile == last10(turn.sender)
+        allowed = owns(s, turn.sender, ivrs)
     if not allowed:
         r.set(**{SLOT_CHOICES: None})
         return r.show_menu("lookup_method")
@@ -108,6 +137,9 @@ def ivrs_input(turn: Turn, services: Services, r: Reply) -> Reply:
         try:
             ivrs = normalize_ivrs(raw)
         except IvrsError as e:
+            # A malformed try counts towards the daily limit too (enumeration by typos).
+            if not lookup_allowed(turn, services, r, raw):
+                return r
             r.say("ivrs_error_" + e.code)
             return _failed_try(turn, services, r)
     return lookup(turn, services, r, ivrs)
@@ -124,6 +156,9 @@ def _failed_try(turn: Turn, services: Services, r: Reply) -> Reply:
 
 
 def lookup(turn: Turn, services: Services, r: Reply, ivrs: str, check_area: bool = True) -> Reply:
+    """Find connection ``ivrs`` (within the daily limit) and go on with the purpose."""
+    if not lookup_allowed(turn, services, r, ivrs):
+        return r
     with services.db.session() as s:
         consumer = get_consumer(s, ivrs)
         view = current_bill_view(s, ivrs) if consumer else None
@@ -176,8 +211,11 @@ def present_bill(turn: Turn, services: Services, r: Reply, view: BillView) -> Re
 
 def pay(turn: Turn, services: Services, r: Reply) -> Reply:
     """Create a UPI payment request for the current connection's amount due."""
-    ivrs = ivrs_in_turn(turn) or turn.slot(SLOT_IVRS)
+    typed = ivrs_in_turn(turn)
+    ivrs = typed or turn.slot(SLOT_IVRS)
     if not ivrs:
         return start_lookup(turn, services, r, "pay")
+    if typed and not lookup_allowed(turn, services, r, typed):
+        return r
     # The request at the payment provider, its link, page and QR: flows/payments.py.
     return offer_payment(turn, services, r, ivrs)

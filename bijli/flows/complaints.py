@@ -10,15 +10,25 @@ The draft lives in slots (category, details, a draft id). The draft id
 keys the filing (``sender:draft``), so a retried action call for the same
 confirmation files once; the domain also refuses a second open complaint of
 the same category for the same connection.
+
+Privacy (bijli/access.py): anyone may file a complaint on any connection. When
+one is already open, a sender who is neither the registered mobile nor its
+filer learns only its number and status (the docket of the fault they are
+reporting, to follow it), not when it was filed or is due. Status by IVRS or
+"my latest complaints" lists all complaints of the sender's own connections,
+and on any other connection only those the sender filed; a complaint number
+is a docket that whoever holds it may look up.
 """
 import logging
 import secrets
 from typing import List, Optional
 
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from bijli import complaints as cx
-from bijli.billing import consumers_by_mobile, get_consumer
+from bijli.access import filed_by, own_connections, owns, sender_mobile, visible_complaints
+from bijli.billing import get_consumer
 from bijli.flows import billing
 from bijli.flows.core import (
     SLOT_AREA, SLOT_ATTEMPTS, SLOT_CHOICES, SLOT_IVRS, SLOT_MENU, SLOT_PURPOSE, WAIT_IVRS, Reply, Services, Turn,
@@ -26,7 +36,7 @@ from bijli.flows.core import (
 from bijli.i18n import t
 from bijli.ivrs import find_ivrs
 from bijli.menus import menu
-from bijli.privacy import last10, mask_mobile, mask_name
+from bijli.privacy import mask_mobile, mask_name
 
 logger = logging.getLogger(__name__)
 
@@ -144,9 +154,8 @@ def proceed(turn: Turn, services: Services, r: Reply) -> Reply:
 
 
 def _find_connection(turn: Turn, services: Services, r: Reply) -> Reply:
-    mobile = last10(turn.sender)
     with services.db.session() as s:
-        ivrs_list = [c.ivrs for c in consumers_by_mobile(s, mobile)]
+        ivrs_list = own_connections(s, turn.sender)
     if len(ivrs_list) == 1:
         return billing.lookup(turn, services, r, ivrs_list[0], check_area=False)
     if len(ivrs_list) > 1:
@@ -163,11 +172,12 @@ def _summary(turn: Turn, services: Services, r: Reply) -> Reply:
         existing = cx.open_complaint(s, ivrs, category) if consumer else None
         name, area = (consumer.name, consumer.area_type) if consumer else ("", "")
         existing = cx.view_of(existing) if existing else None
+        full = existing is not None and _may_see(s, turn.sender, existing)
     if consumer is None:  # the conversation's connection vanished from the records
         r.set(**{SLOT_IVRS: None})
         return _find_connection(turn, services, r)
     if existing is not None:
-        _say_duplicate(r, existing)
+        _say_duplicate(r, existing, full)
         _clear_draft(r)
         return r.show_menu("main")
     rule = cx.norm(category)
@@ -181,10 +191,21 @@ def _summary(turn: Turn, services: Services, r: Reply) -> Reply:
     return r.show_menu(CONFIRM_MENU)
 
 
-def _say_duplicate(r: Reply, c: cx.ComplaintView) -> None:
-    r.say("complaint_duplicate", category=category_label(c.category, r.lang), ivrs=c.ivrs,
-          number=c.number, status=t("complaint_status_" + c.status, r.lang),
-          filed=cx.format_ist(c.created_at), due=cx.format_ist(c.due_at))
+def _may_see(session: Session, sender: str, c: cx.ComplaintView) -> bool:
+    """The registered mobile of the connection, or the complaint's filer."""
+    return owns(session, sender, c.ivrs) or filed_by(session, sender, c.number)
+
+
+def _say_duplicate(r: Reply, c: cx.ComplaintView, full: bool) -> None:
+    """An open complaint already covers this fault. Others than its owner and
+    filer get only the number and status (category and IVRS they named)."""
+    status = t("complaint_status_" + c.status, r.lang)
+    category = category_label(c.category, r.lang)
+    if full:
+        r.say("complaint_duplicate", category=category, ivrs=c.ivrs, number=c.number, status=status,
+              filed=cx.format_ist(c.created_at), due=cx.format_ist(c.due_at))
+    else:
+        r.say("complaint_duplicate_other", category=category, ivrs=c.ivrs, number=c.number, status=status)
 
 
 def _add_details(turn: Turn, services: Services, r: Reply, text: str) -> Reply:
@@ -228,6 +249,7 @@ def file(turn: Turn, services: Services, r: Reply) -> Reply:
     try:
         with services.db.session() as s:
             consumer = get_consumer(s, ivrs)
+            full = False
             if consumer is None:
                 result = None
             else:
@@ -235,6 +257,7 @@ def file(turn: Turn, services: Services, r: Reply) -> Reply:
                     s, ivrs=ivrs, category=category, area_type=consumer.area_type,
                     details=turn.slot(SLOT_DETAILS) or "", sender=turn.sender,
                     request_key=f"{turn.sender}:{draft}")
+                full = _may_see(s, turn.sender, result.complaint)
     except (SQLAlchemyError, cx.ComplaintError):
         # Rolled back: nothing was filed. The draft stays, so "yes" can be tried again.
         logger.exception("complaint not filed for %s", mask_mobile(turn.sender))
@@ -246,7 +269,7 @@ def file(turn: Turn, services: Services, r: Reply) -> Reply:
         return r.show_menu("main")
     c = result.complaint
     if result.outcome == cx.DUPLICATE:
-        _say_duplicate(r, c)
+        _say_duplicate(r, c, full)
     else:
         logger.info("complaint %s %s for %s (%s)", c.number, c.category, mask_mobile(turn.sender),
                     result.outcome)
@@ -262,24 +285,23 @@ def file(turn: Turn, services: Services, r: Reply) -> Reply:
 
 def status(turn: Turn, services: Services, r: Reply) -> Reply:
     """Menu option 4 or "complaint status": by number, by IVRS, by the
-    registered mobile, else ask for a number or IVRS."""
+    registered mobile (and what this sender filed), else ask for a number or IVRS.
+
+    The conversation's looked-up connection adds nothing: knowing an IVRS
+    number is not owning it (bijli/access.py)."""
     r.set(**{SLOT_ATTEMPTS: 0})
     if _status_from_text(turn, services, r):
         return r
-    mobile = last10(turn.sender)
+    mobile = sender_mobile(turn.sender)
     with services.db.session() as s:
-        ivrs_list = [c.ivrs for c in consumers_by_mobile(s, mobile)]
-        found = cx.latest_for(s, ivrs_list, LATEST)
+        ivrs_list = own_connections(s, turn.sender)
+        found = visible_complaints(s, turn.sender, None, LATEST)
     if found:
-        r.say("complaint_status_header_mobile", mobile=mask_mobile(mobile))
+        if ivrs_list:
+            r.say("complaint_status_header_mobile", mobile=mask_mobile(mobile))
+        else:
+            r.say("complaint_status_header_sender")
         return _show(turn, services, r, found)
-    known = turn.slot(SLOT_IVRS)
-    if known:
-        with services.db.session() as s:
-            found = cx.latest_for(s, [known], LATEST)
-        if found:
-            r.say("complaint_status_header_ivrs", ivrs=known)
-            return _show(turn, services, r, found)
     if ivrs_list:
         r.say("complaint_status_none_mobile", mobile=mask_mobile(mobile))
     r.say("complaint_status_ask")
@@ -295,17 +317,27 @@ def _status_from_text(turn: Turn, services: Services, r: Reply) -> bool:
         return False
     with services.db.session() as s:
         one = cx.get(s, number) if number else None
-        consumer = get_consumer(s, ivrs) if (ivrs and one is None) else None
-        found = cx.latest_for(s, [ivrs], LATEST) if consumer is not None else []
-    if one is not None:
+    if one is not None:  # a docket: whoever holds the number may follow it
         _show(turn, services, r, [one])
         return True
+    if ivrs and not billing.lookup_allowed(turn, services, r, ivrs):
+        return True
+    with services.db.session() as s:
+        consumer = get_consumer(s, ivrs) if ivrs else None
+        mine = consumer is not None and owns(s, turn.sender, ivrs)
+        found = visible_complaints(s, turn.sender, [ivrs], LATEST) if consumer is not None else []
     if consumer is not None:
         if found:
             r.say("complaint_status_header_ivrs", ivrs=ivrs)
+            if not mine:
+                r.say("privacy_own_only", ivrs=ivrs)
             _show(turn, services, r, found)
-        else:
+        elif mine:
             r.say("complaint_status_none_ivrs", ivrs=ivrs)
+            r.show_menu("main")
+        else:
+            # Not "no complaints": whether others complained is the consumer's business.
+            r.say("privacy_owner_only", ivrs=ivrs)
             r.show_menu("main")
         return True
     r.say("complaint_status_not_found", number=number or ivrs)

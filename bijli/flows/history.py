@@ -4,7 +4,9 @@ the ``past_bills`` intent).
 The connection is found by the bill lookup (IVRS number, or the sender's
 registered mobile) with purpose ``history``; then the last 6 bills, the last
 payments and the current bill (with its Pay option) are shown. Names are
-masked; nothing is shown for a connection the lookup did not allow.
+masked. The history is the consumer's own (bijli/access.py): any other sender
+is told to write from the registered mobile and gets only the current bill,
+which anyone with the IVRS number may see and pay.
 """
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,6 +15,7 @@ from typing import List, Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bijli.access import owns
 from bijli.billing import current_bill_view, get_consumer, recent_bills
 from bijli.complaints import format_ist
 from bijli.timefmt import month_label
@@ -105,12 +108,17 @@ def start(turn: Turn, services: Services, r: Reply) -> Reply:
 
 
 def after_lookup(turn: Turn, services: Services, r: Reply, ivrs: str) -> Reply:
-    """billing.lookup found the connection: history, then the current bill."""
+    """billing.lookup found the connection: history (to its owner only), then the current bill."""
     with services.db.session() as s:
-        h = history(s, ivrs)
+        mine = owns(s, turn.sender, ivrs)
+        h = history(s, ivrs) if mine else None
         view = current_bill_view(s, ivrs)
-    if h is None or not h.bills or view is None:
+    if view is None or (mine and (h is None or not h.bills)):
         r.say("no_bill", ivrs=ivrs)
         return r.show_menu("main")
-    r.text(render(h, r.lang))
+    if mine:
+        r.text(render(h, r.lang))
+    else:
+        r.say("privacy_owner_only", ivrs=ivrs)
+        r.say("privacy_current_bill_follows")
     return billing.present_bill(turn, services, r, view)

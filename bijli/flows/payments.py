@@ -7,37 +7,32 @@
   again). The payment webhook triggers the ``payment_status`` intent in the
   payer's conversation with the entity ``payment_ref`` (see channels/payments.py).
 - ``payment_status``: the latest payments of the sender's connections (or of the
-  IVRS in the message), with status and receipt numbers.
+  IVRS in the message), with status and receipt numbers. Only what the sender may
+  see (bijli/access.py): all payments of connections registered to their mobile,
+  and the payments they made themselves; never anyone else's.
 """
 import logging
 from typing import List, Optional
 
-from bijli.billing import consumers_by_mobile
-from bijli.flows.core import SLOT_IVRS, SLOT_LANGUAGE, SLOT_PAYMENT_REF, Message, Reply, Services, Turn
+from bijli.access import owns, visible_payments
+from bijli.billing import get_consumer
+from bijli.flows.core import SLOT_LANGUAGE, SLOT_PAYMENT_REF, Message, Reply, Services, Turn
 from bijli.i18n import t
 from bijli.timefmt import month_label
-from bijli.ivrs import find_ivrs
 from bijli.models import utcnow
 from bijli.money import format_inr
 from bijli.payments import (
-    NoBill, NothingDue, demo_page_url, format_ist, qr_url, request_payment, upi_link_for,
+    NoBill, NothingDue, demo_enabled, demo_page_url, format_ist, qr_image_for, request_payment,
+    upi_link_for,
 )
-from bijli.payments.gateway import GatewayError, provider_for
-from bijli.payments.queries import PaymentView, latest_payments, payment_view
-from bijli.privacy import last10, mask_mobile
+from bijli.payments.gateway import GatewayError
+from bijli.payments.queries import PaymentView, payment_view
+from bijli.privacy import mask_mobile
 
 logger = logging.getLogger(__name__)
 
 ENTITY_REF = "payment_ref"
 STATUS_LIMIT = 5
-
-
-def _ivrs_in(turn: Turn) -> Optional[str]:
-    for candidate in (turn.entities.get("ivrs"), turn.norm):
-        found = find_ivrs(candidate) if candidate else None
-        if found:
-            return found
-    return None
 
 
 def _qr(r: Reply, url: Optional[str]) -> None:
@@ -73,14 +68,29 @@ def offer_payment(turn: Turn, services: Services, r: Reply, ivrs: str) -> Reply:
 # -- after a gateway event ------------------------------------------------------
 
 def _page_url(services: Services, view: PaymentView) -> Optional[str]:
+    """The payment page stored with the request; the demo page only where it exists."""
     if view.provider == "demo":
-        return demo_page_url(services.settings, view.ref)
-    if view.provider == services.settings.payment_provider:
-        try:
-            return provider_for(services.settings).page_url(view.ref, view.provider_link_id)
-        except GatewayError:
-            return None
+        return demo_page_url(services.settings, view.ref) if demo_enabled(services.settings) else None
+    return view.payment_url
+
+
+def _upi(services: Services, view: PaymentView) -> Optional[str]:
+    """The request's own UPI string (razorpay: its QR's); demo rows from before it was stored."""
+    if view.upi_string:
+        return view.upi_string
+    if view.provider == "demo":
+        return upi_link_for(services.settings, view.ref, view.ivrs, view.bill_month, view.amount_paise)
     return None
+
+
+def _overpaid(r: Reply, view: PaymentView, helpline: str) -> None:
+    """Money beyond what the bill needed: it goes back (issue 8)."""
+    values = dict(paid=format_inr(view.paid_amount_paise or 0), ref=view.ref, ivrs=view.ivrs,
+                  receipt_no=view.receipt_no, refund=format_inr(view.refund_paise), helpline=helpline)
+    if view.credited_paise:
+        r.say("payment_overpaid_part", credited=format_inr(view.credited_paise), **values)
+    else:
+        r.say("payment_overpaid", **values)
 
 
 def payment_update(turn: Turn, services: Services, r: Reply, ref: str) -> Reply:
@@ -94,6 +104,10 @@ def payment_update(turn: Turn, services: Services, r: Reply, ref: str) -> Reply:
         logger.warning("payment update %s not for this conversation (%s)", ref, mask_mobile(turn.sender))
         return payment_list(turn, services, r)
     settings = services.settings
+    if view.status == "paid" and view.flagged and view.refund_paise:
+        _overpaid(r, view, settings.helpline)
+        r.say("menu_footer")
+        return r
     if view.status == "paid":
         paid = view.paid_amount_paise or 0
         r.say("payment_confirmed", amount=format_inr(paid), ivrs=view.ivrs, ref=view.ref,
@@ -105,13 +119,14 @@ def payment_update(turn: Turn, services: Services, r: Reply, ref: str) -> Reply:
             r.say("payment_still_due", due=format_inr(view.bill_due_paise))
         r.say("menu_footer")
         return r
-    if view.status == "failed":
-        link = upi_link_for(settings, view.ref, view.ivrs, view.bill_month, view.amount_paise)
+    link = _upi(services, view) if view.status == "failed" else None
+    if link:
+        # The gateway keeps the request open after a failed attempt: the same link works.
         r.say("payment_failed_notice", amount=format_inr(view.amount_paise), ref=view.ref, upi_link=link)
         page = _page_url(services, view)
         if page:
             r.say("payment_page", url=page)
-        _qr(r, qr_url(settings, view.ref))
+        _qr(r, qr_image_for(settings, view.ref, link, view.qr_image_url))
         r.say("menu_footer")
         return r.set(**{SLOT_PAYMENT_REF: view.ref})
     return payment_list(turn, services, r)
@@ -135,22 +150,38 @@ def _lines(r: Reply, views: List[PaymentView], helpline: str) -> List[str]:
 
 
 def payment_list(turn: Turn, services: Services, r: Reply) -> Reply:
-    ivrs = _ivrs_in(turn)
+    """The latest payments the sender may see: of the IVRS in the message (all of
+    them to its registered mobile, else only the sender's own), or of the sender's
+    connections and their own payments. A connection looked up earlier in the
+    conversation adds nothing: knowing an IVRS number is not owning it."""
+    # billing builds on this module (the Pay step), so it is imported here.
+    from bijli.flows.billing import ivrs_in_turn, lookup_allowed
+
+    ivrs = ivrs_in_turn(turn)
+    if ivrs and not lookup_allowed(turn, services, r, ivrs):
+        return r
+    mine = True
     with services.db.session() as s:
         if ivrs:
-            views = latest_payments(s, [ivrs], limit=STATUS_LIMIT)
+            if get_consumer(s, ivrs) is None:
+                r.say("ivrs_not_found", ivrs=ivrs)
+                return r.show_menu("main")
+            mine = owns(s, turn.sender, ivrs)
+            views = visible_payments(s, turn.sender, [ivrs], limit=STATUS_LIMIT)
         else:
-            mine = [c.ivrs for c in consumers_by_mobile(s, last10(turn.sender))]
-            looked_up = turn.slot(SLOT_IVRS)
-            views = latest_payments(s, mine + ([looked_up] if looked_up else []),
-                                    sender=turn.sender, limit=STATUS_LIMIT)
+            views = visible_payments(s, turn.sender, None, limit=STATUS_LIMIT)
     helpline = services.settings.helpline
     if not views:
-        if ivrs:
+        if ivrs and not mine:
+            # Not "no payments": whether others paid is the consumer's business.
+            r.say("privacy_owner_only", ivrs=ivrs)
+        elif ivrs:
             r.say("payment_status_none_ivrs", ivrs=ivrs)
         else:
             r.say("payment_status_none")
         return r.show_menu("main")
+    if ivrs and not mine:
+        r.say("privacy_own_only", ivrs=ivrs)
     r.text("\n".join(_lines(r, views, helpline)))
     now = utcnow()
     if any(v.pending_too_long(now) for v in views):

@@ -1,35 +1,43 @@
 """Payment requests: a pending payment record, its UPI link, a gateway link and a QR.
 
-- this module: creating requests and the values every reply about a payment shows;
+- this module: making (or reusing) the one open request of a bill, and the
+  values every reply about a payment shows;
 - ``gateway``: the payment providers (``demo``, ``razorpay``) behind one interface;
 - ``webhook``: verified gateway events -> payment state, one transaction per event;
 - ``events``: building and signing gateway-format events (``bijli simulate-payment``
   and the demo payment page send exactly what a gateway sends);
-- ``queries``: the latest payments of a consumer, for ``payment_status``.
+- ``queries``: read-only views of payments; ``refunds``: the operators' refund record.
+
+One bill, one open request (issue 8): a Pay while the bill has a pending,
+unexpired request for the amount now due gets that same request back. Expired
+requests become ``expired``; a request for an amount no longer due (after a
+part payment) becomes ``cancelled``; both are also cancelled at the gateway,
+after the commit. The bill's row is locked first, in every transaction that
+decides what is open (here and in the webhook), so two Pays at once make one.
 
 Money is integer paise. Times are stored as naive UTC and shown in IST.
 """
 import logging
-from dataclasses import dataclass, replace
-from datetime import datetime, timezone
-from typing import Optional
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Iterable, List, Optional
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from bijli.billing import BillView, current_bill_view
-from bijli.db import Database
 from bijli.i18n import t
-from bijli.models import Payment, utcnow
-from bijli.privacy import mask_mobile
+from bijli.models import Bill, Payment
 from bijli.settings import Settings
 from bijli.timefmt import format_ist, to_ist  # noqa: F401  (re-exported)
-from bijli.upi import new_payment_ref, upi_link
+from bijli.upi import upi_link
 
 logger = logging.getLogger(__name__)
 
 QR_PATH = "/webhooks/payments/qr/{ref}.png"
 PAY_PAGE_PATH = "/webhooks/payments/pay/{ref}"
+# A failed attempt leaves the request payable at the gateway (the payer may try
+# again on the same link), so "failed" counts as open as long as it has a link.
+OPEN_STATUSES = ("pending", "failed")
 
 
 class NothingDue(Exception):
@@ -48,10 +56,26 @@ class PaymentRequest:
     ref: str
     ivrs: str
     amount_paise: int
-    upi_link: str
+    upi_link: str                       # what the payer's UPI app opens (the QR's content)
     bill_month: str = ""
     payment_url: Optional[str] = None   # the gateway's (or demo) payment page
-    qr_url: Optional[str] = None        # PNG of upi_link, served by channels/payments.py
+    qr_url: Optional[str] = None        # the QR image to send
+    reused: bool = False                # an open request of the bill, shown again
+
+
+@dataclass(frozen=True)
+class CancelTarget:
+    """A request to close at its gateway once the transaction that closed it commits."""
+
+    ref: str
+    provider: str
+    link_id: Optional[str]
+    qr_id: Optional[str]
+
+
+def demo_enabled(settings: Settings) -> bool:
+    """The demo page and the dev secret exist only for the demo provider outside production."""
+    return settings.payment_provider == "demo" and not settings.is_production
 
 
 def payment_note(ivrs: str, bill_month: str) -> str:
@@ -60,12 +84,30 @@ def payment_note(ivrs: str, bill_month: str) -> str:
 
 
 def upi_link_for(settings: Settings, ref: str, ivrs: str, bill_month: str, amount_paise: int) -> str:
+    """The static-VPA link (demo provider only; razorpay's comes from its QR)."""
     return upi_link(settings.upi_vpa, settings.upi_payee_name, amount_paise, ref,
                     payment_note(ivrs, bill_month))
 
 
+def shown_upi(settings: Settings, payment: Payment) -> Optional[str]:
+    """The UPI string stored for the request; demo rows made before it was stored get it rebuilt."""
+    if payment.upi_string:
+        return payment.upi_string
+    if payment.provider == "demo":
+        return upi_link_for(settings, payment.ref, payment.ivrs, payment.bill.bill_month,
+                            payment.amount_paise)
+    return None     # never the static VPA for a gateway's request: that money would be unmatched
+
+
 def qr_url(settings: Settings, ref: str) -> str:
     return settings.public_base_url + QR_PATH.format(ref=ref)
+
+
+def qr_image_for(settings: Settings, ref: str, upi: Optional[str], gateway_image: Optional[str]) -> str:
+    """Our PNG of the UPI string; the gateway's own image when the string is only its image URL."""
+    if upi and not upi.startswith("upi:") and gateway_image:
+        return gateway_image
+    return qr_url(settings, ref)
 
 
 def demo_page_url(settings: Settings, ref: str) -> str:
@@ -77,73 +119,85 @@ def receipt_number(payment_id: int, paid_at: datetime) -> str:
     return f"R{to_ist(paid_at):%y%m%d}{payment_id:06d}"
 
 
-def create_payment_request(session: Session, bill: BillView, sender: str, *, vpa: str,
-                           payee: str, note: str, provider: str = "demo") -> PaymentRequest:
-    """Store a pending payment for the amount due and return its UPI link.
-
-    Each call gets a new unique reference. The caller's session commits.
-    """
-    amount = bill.due_paise
-    if amount <= 0:
-        raise NothingDue(bill.ivrs, bill.bill_month)
-    ref = new_payment_ref()
-    link = upi_link(vpa, payee, amount, ref, note)
-    session.add(Payment(ref=ref, ivrs=bill.ivrs, bill_id=bill.bill_id, sender=sender or "",
-                        amount_paise=amount, status="pending", provider=provider))
-    session.flush()
-    return PaymentRequest(ref=ref, ivrs=bill.ivrs, amount_paise=amount, upi_link=link,
-                          bill_month=bill.bill_month)
-
-
 def get_payment(session: Session, ref: str) -> Optional[Payment]:
     return session.execute(select(Payment).where(Payment.ref == ref)).scalar_one_or_none()
 
 
-def request_payment(db: Database, settings: Settings, ivrs: str, sender: str,
-                    provider=None, now: Optional[datetime] = None) -> PaymentRequest:
-    """Create a payment request for the current bill of ``ivrs`` at the provider.
+def lock_bill(session: Session, bill_id: int) -> Bill:
+    """Lock the bill's row and return it freshly read.
 
-    1. a pending payment is committed (so a webhook can always find it);
-    2. the provider makes its link, with no database transaction held open;
-    3. the link id is stored. If the provider fails, the payment is marked
-       failed (never left pending without a link) and ``GatewayError`` is raised.
-    Raises ``NoBill`` or ``NothingDue`` before anything is written.
+    A no-op UPDATE is the portable lock: a row lock on PostgreSQL, the database
+    write lock on SQLite (whose SELECT ... FOR UPDATE does nothing). Every
+    transaction that changes which requests of a bill are open takes it first.
     """
-    from bijli.payments.gateway import GatewayError, LinkRequest, provider_for
+    session.execute(update(Bill).where(Bill.id == bill_id).values(paid_paise=Bill.paid_paise)
+                    .execution_options(synchronize_session=False))
+    return session.execute(select(Bill).where(Bill.id == bill_id)
+                           .execution_options(populate_existing=True)).scalar_one()
 
+
+def has_link(payment: Payment) -> bool:
+    """The gateway made something this request can be paid on."""
+    return bool(payment.upi_string or payment.provider_link_id or payment.provider_qr_id)
+
+
+def is_expired(payment: Payment, now: datetime) -> bool:
+    return payment.expires_at is not None and payment.expires_at <= now
+
+
+def is_payable(payment: Payment, now: datetime) -> bool:
+    """Open, unexpired and with a link: the QR and the demo page may be used."""
+    return payment.status in OPEN_STATUSES and has_link(payment) and not is_expired(payment, now)
+
+
+def cancel_target(payment: Payment) -> CancelTarget:
+    return CancelTarget(payment.ref, payment.provider, payment.provider_link_id, payment.provider_qr_id)
+
+
+def close_open_requests(session: Session, bill_id: int, status: str, *, keep_id: Optional[int] = None
+                        ) -> List[CancelTarget]:
+    """Mark the bill's open requests (but ``keep_id``) ``status``; what to cancel at the gateway."""
+    rows = session.execute(select(Payment).where(
+        Payment.bill_id == bill_id, Payment.status.in_(OPEN_STATUSES))).scalars().all()
+    targets = []
+    for p in rows:
+        if p.id == keep_id or (p.status == "failed" and not has_link(p)):
+            continue        # a request whose creation failed was never open at the gateway
+        p.status = status
+        targets.append(cancel_target(p))
+    return targets
+
+
+def cancel_at_gateway(settings: Settings, targets: Iterable[CancelTarget], provider=None) -> int:
+    """Best effort, outside any transaction: cancel links and close QRs. Returns how many closed."""
+    from bijli.payments.gateway import GatewayError, call_with_deadline, provider_for
+
+    targets = [x for x in targets if x.link_id or x.qr_id]
+    if not targets:
+        return 0
     provider = provider or provider_for(settings)
-    now = now or utcnow()
-    with db.session() as s:
-        view = current_bill_view(s, ivrs)
-        if view is None:
-            raise NoBill(ivrs)
-        req = create_payment_request(
-            s, view, sender, vpa=settings.upi_vpa, payee=settings.upi_payee_name,
-            note=payment_note(ivrs, view.bill_month), provider=provider.name)
-    link_request = LinkRequest(
-        ref=req.ref, amount_paise=req.amount_paise, ivrs=ivrs,
-        description=payment_note(ivrs, req.bill_month), upi_link=req.upi_link,
-        expire_by=int(now.replace(tzinfo=timezone.utc).timestamp())
-        + 60 * settings.payment_link_expiry_minutes)
-    try:
-        link = provider.create_link(link_request)
-    except GatewayError as e:
-        with db.session() as s:
-            payment = get_payment(s, req.ref)
-            if payment is not None and payment.status == "pending":
-                payment.status = "failed"
-        logger.warning("payment %s for %s: %s could not create a link: %s",
-                       req.ref, mask_mobile(sender), provider.name, e)
-        raise
-    with db.session() as s:
-        payment = get_payment(s, req.ref)
-        payment.provider_link_id = link.link_id
-    logger.info("payment %s requested for %s via %s", req.ref, mask_mobile(sender), provider.name)
-    return replace(req, payment_url=link.url, qr_url=qr_url(settings, req.ref))
+    closed = 0
+    for x in targets:
+        if x.provider != provider.name:
+            logger.warning("payment %s: made by %s, cannot be cancelled via %s", x.ref, x.provider,
+                           provider.name)
+            continue
+        try:
+            ok = call_with_deadline(provider.cancel, x.link_id, x.qr_id,
+                                    deadline_seconds=settings.payment_deadline_seconds)
+        except GatewayError as e:
+            ok = False
+            logger.warning("payment %s: cancelling at %s failed: %s", x.ref, provider.name, e)
+        closed += bool(ok)
+    return closed
 
+
+# Re-exported: the Pay step lives in its own module (it imports the helpers above).
+from bijli.payments.pay import request_payment  # noqa: E402
 
 __all__ = [
-    "NothingDue", "NoBill", "PaymentRequest", "create_payment_request", "request_payment",
-    "get_payment", "payment_note", "upi_link_for", "qr_url", "demo_page_url", "to_ist",
-    "format_ist", "receipt_number", "IST",
+    "NothingDue", "NoBill", "PaymentRequest", "CancelTarget", "OPEN_STATUSES", "request_payment",
+    "get_payment", "payment_note", "upi_link_for", "shown_upi", "qr_url", "qr_image_for",
+    "demo_page_url", "demo_enabled", "lock_bill", "has_link", "is_expired", "is_payable",
+    "close_open_requests", "cancel_at_gateway", "to_ist", "format_ist", "receipt_number",
 ]

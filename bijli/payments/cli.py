@@ -1,10 +1,15 @@
-"""``bijli simulate-payment REF [--amount X] [--fail]``.
+"""Payment commands for operators and developers.
 
-Builds the event a gateway sends (``payment_link.paid``, or ``payment.failed``
-with ``--fail``), signs it with the webhook secret exactly as the gateway does,
-and POSTs it to the running server's payment webhook (``RASA_URL``). Exit 0
-when the server accepts it (2xx), 1 when it answers otherwise or cannot be
-reached, 2 for a usage problem.
+``bijli simulate-payment REF [--amount X] [--fail]`` builds the event a gateway
+sends (``payment_link.paid``, or ``payment.failed`` with ``--fail``), signs it
+with the webhook secret exactly as the gateway does, and POSTs it to the
+running server's payment webhook (``RASA_URL``). Exit 0 when the server accepts
+it (2xx), 1 when it answers otherwise, cannot be reached, or the mode is
+production (it forges a "paid"), 2 for a usage problem.
+
+``bijli payments list [--flagged] [--ivrs N]`` lists payments (newest first);
+``bijli payments refunded REF --note "..."`` records that a flagged payment's
+extra money went back to the payer (exit 1 with the reason otherwise).
 """
 import sys
 
@@ -33,6 +38,10 @@ def _stored(settings: Settings, ref: str):
 def cmd_simulate_payment(args, settings: Settings) -> int:
     from bijli.payments.events import failed_event, paid_event, signed
 
+    if settings.is_production:
+        print("refused: BIJLI_ENV is production. simulate-payment forges a signed gateway event "
+              "and is for development only.", file=sys.stderr)
+        return 1
     secret = settings.webhook_secret()
     if not secret:
         print("PAYMENT_WEBHOOK_SECRET is not set (it must match the server's)", file=sys.stderr)
@@ -75,7 +84,83 @@ def cmd_simulate_payment(args, settings: Settings) -> int:
     return 1
 
 
+def cmd_payments_list(args, settings: Settings) -> int:
+    from bijli.db import Database
+    from bijli.ivrs import IvrsError, normalize_ivrs
+    from bijli.money import format_inr
+    from bijli.payments.queries import list_payments
+    from bijli.privacy import mask_mobile
+    from bijli.timefmt import format_ist
+
+    if args.ivrs:
+        try:
+            args.ivrs = normalize_ivrs(args.ivrs)
+        except IvrsError as e:
+            print(f"--ivrs {args.ivrs!r} is not an IVRS number ({e})", file=sys.stderr)
+            return 2
+    db = Database(settings.database_url)
+    try:
+        with db.session() as s:
+            rows = list_payments(s, flagged=args.flagged, ivrs=args.ivrs)
+    finally:
+        db.dispose()
+    print(f"{'ref':<22}  {'ivrs':<11}  {'requested':>11}  {'paid':>11}  {'status':<9}  "
+          f"{'flags':<11}  {'refund':<24}  {'created (IST)':<16}  sender")
+    for v in rows:
+        paid = format_inr(v.paid_amount_paise) if v.paid_amount_paise is not None else "-"
+        flags = ",".join(f for f in (v.flag_reason if v.flagged else "",
+                                     "mismatch" if v.amount_mismatch else "") if f) or "-"
+        if v.refunded_at is not None:
+            refund = f"refunded {format_ist(v.refunded_at)[:10]}"
+        elif v.flagged:
+            refund = f"{format_inr(v.refund_paise)} due"
+        else:
+            refund = "-"
+        print(f"{v.ref:<22}  {v.ivrs:<11}  {format_inr(v.amount_paise):>11}  {paid:>11}  "
+              f"{v.status:<9}  {flags:<11}  {refund:<24}  {format_ist(v.created_at):<16}  "
+              f"{mask_mobile(v.sender) or '-'}")
+    print(f"{len(rows)} payment(s)" + (" flagged" if args.flagged else "")
+          + (f" for IVRS {args.ivrs}" if args.ivrs else ""))
+    return 0
+
+
+def cmd_payments_refunded(args, settings: Settings) -> int:
+    from bijli.db import Database
+    from bijli.money import format_inr
+    from bijli.payments.refunds import RefundError, mark_refunded
+
+    db = Database(settings.database_url)
+    try:
+        with db.session() as s:
+            view = mark_refunded(s, args.ref, args.note)
+    except RefundError as e:
+        reasons = {
+            "not_found": f"no payment with reference {args.ref}",
+            "not_flagged": f"payment {args.ref} is not flagged: there is nothing to refund",
+            "already_refunded": f"payment {args.ref} is already marked refunded",
+            "no_note": 'say how it was refunded (--note "...")',
+            "note_too_long": "the note is longer than 255 characters",
+        }
+        print(reasons.get(e.code, f"payment {args.ref}: {e.code}"), file=sys.stderr)
+        return 1
+    finally:
+        db.dispose()
+    print(f"payment {view.ref}: refund of {format_inr(view.refund_paise)} recorded")
+    return 0
+
+
 def add_commands(sub) -> None:
+    """``simulate-payment`` and ``payments list|refunded``."""
+    p = sub.add_parser("payments", help="list payments; record refunds of overpayments")
+    psub = p.add_subparsers(dest="payments_command", required=True)
+    q = psub.add_parser("list", help="payments, newest first")
+    q.add_argument("--flagged", action="store_true", help="only flagged ones (overpayments)")
+    q.add_argument("--ivrs", help="only this connection's")
+    q.set_defaults(func=cmd_payments_list)
+    q = psub.add_parser("refunded", help="record that a flagged payment was refunded")
+    q.add_argument("ref", metavar="REF")
+    q.add_argument("--note", required=True, help="how and when it was refunded")
+    q.set_defaults(func=cmd_payments_refunded)
     p = sub.add_parser("simulate-payment",
                        help="send a signed gateway event for a payment to the running server")
     p.add_argument("ref", metavar="REF", help="the payment reference (tr of the UPI link)")

@@ -1,14 +1,21 @@
-"""Read-only views of payments for replies (detached from the session)."""
+"""Read-only views of payments for replies and operators (detached from the session)."""
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Iterable, List, Optional
+from typing import Dict, Iterable, List, Optional
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from bijli.models import Bill, Payment
+from bijli.models import Bill, Payment, PaymentEvent, utcnow
 
 PENDING_EXPLAIN_AFTER = timedelta(minutes=15)
+# An overpayment's amount to refund is kept as a payment_events row (webhook.py).
+REFUND_EVENT = "refund_due"
+
+
+def refund_key(ref: str) -> str:
+    """The ``payment_events.event_key`` of the refund due on payment ``ref``."""
+    return "refund:" + ref
 
 
 @dataclass(frozen=True)
@@ -18,7 +25,7 @@ class PaymentView:
     sender: str
     bill_month: str
     amount_paise: int
-    status: str
+    status: str         # as stored, except that an open request past its expiry reads "expired"
     provider: str
     provider_link_id: Optional[str]
     paid_amount_paise: Optional[int]
@@ -27,27 +34,66 @@ class PaymentView:
     created_at: datetime
     paid_at: Optional[datetime]
     bill_due_paise: int
+    upi_string: Optional[str] = None
+    payment_url: Optional[str] = None
+    qr_image_url: Optional[str] = None
+    expires_at: Optional[datetime] = None
+    flagged: bool = False
+    flag_reason: Optional[str] = None
+    refund_paise: int = 0               # what must go back to the payer (overpayment)
+    refunded_at: Optional[datetime] = None
+    refund_note: Optional[str] = None
 
     def pending_too_long(self, now: datetime) -> bool:
         return self.status == "pending" and now - self.created_at > PENDING_EXPLAIN_AFTER
 
+    @property
+    def credited_paise(self) -> int:
+        """What this payment added to its bill."""
+        return max(0, (self.paid_amount_paise or 0) - self.refund_paise) if self.status == "paid" else 0
 
-def _view(payment: Payment, bill: Bill) -> PaymentView:
+
+def _status(payment: Payment, now: datetime) -> str:
+    if payment.status in ("pending", "failed") and payment.expires_at is not None \
+            and payment.expires_at <= now:
+        return "expired"
+    return payment.status
+
+
+def _view(payment: Payment, bill: Bill, refund: int = 0, now: Optional[datetime] = None) -> PaymentView:
     return PaymentView(
         ref=payment.ref, ivrs=payment.ivrs, sender=payment.sender, bill_month=bill.bill_month,
-        amount_paise=payment.amount_paise, status=payment.status, provider=payment.provider,
-        provider_link_id=payment.provider_link_id, paid_amount_paise=payment.paid_amount_paise,
-        amount_mismatch=bool(payment.amount_mismatch), receipt_no=payment.receipt_no,
-        created_at=payment.created_at, paid_at=payment.paid_at,
+        amount_paise=payment.amount_paise, status=_status(payment, now or utcnow()),
+        provider=payment.provider, provider_link_id=payment.provider_link_id,
+        paid_amount_paise=payment.paid_amount_paise, amount_mismatch=bool(payment.amount_mismatch),
+        receipt_no=payment.receipt_no, created_at=payment.created_at, paid_at=payment.paid_at,
         bill_due_paise=max(0, bill.amount_paise - (bill.paid_paise or 0)),
+        upi_string=payment.upi_string, payment_url=payment.payment_url,
+        qr_image_url=payment.qr_image_url, expires_at=payment.expires_at,
+        flagged=bool(payment.flagged), flag_reason=payment.flag_reason, refund_paise=refund,
+        refunded_at=payment.refunded_at, refund_note=payment.refund_note,
     )
 
 
-def payment_view(session: Session, ref: str) -> Optional[PaymentView]:
+def _refunds(session: Session, payments: Iterable[Payment]) -> Dict[str, int]:
+    keys = {refund_key(p.ref): p.ref for p in payments if p.flagged}
+    if not keys:
+        return {}
+    rows = session.execute(select(PaymentEvent.event_key, PaymentEvent.amount_paise)
+                           .where(PaymentEvent.event_key.in_(list(keys)))).all()
+    return {keys[k]: int(a or 0) for k, a in rows}
+
+
+def _views(session: Session, rows, now: Optional[datetime] = None) -> List[PaymentView]:
+    refunds = _refunds(session, [p for p, _ in rows])
+    return [_view(p, b, refunds.get(p.ref, 0), now) for p, b in rows]
+
+
+def payment_view(session: Session, ref: str, now: Optional[datetime] = None) -> Optional[PaymentView]:
     row = session.execute(
         select(Payment, Bill).join(Bill, Bill.id == Payment.bill_id).where(Payment.ref == ref)
     ).first()
-    return _view(*row) if row else None
+    return _views(session, [row], now)[0] if row else None
 
 
 def latest_payments(session: Session, ivrs: Iterable[str] = (), sender: Optional[str] = None,
@@ -65,4 +111,17 @@ def latest_payments(session: Session, ivrs: Iterable[str] = (), sender: Optional
         select(Payment, Bill).join(Bill, Bill.id == Payment.bill_id).where(or_(*conditions))
         .order_by(Payment.created_at.desc(), Payment.id.desc()).limit(limit)
     ).all()
-    return [_view(p, b) for p, b in rows]
+    return _views(session, rows)
+
+
+def list_payments(session: Session, *, flagged: bool = False, ivrs: Optional[str] = None,
+                  limit: int = 200, now: Optional[datetime] = None) -> List[PaymentView]:
+    """Payments for operators, newest first: all, only flagged ones, or one connection's."""
+    query = select(Payment, Bill).join(Bill, Bill.id == Payment.bill_id)
+    if flagged:
+        query = query.where(Payment.flagged.is_(True))
+    if ivrs:
+        query = query.where(Payment.ivrs == ivrs)
+    rows = session.execute(query.order_by(Payment.created_at.desc(), Payment.id.desc())
+                           .limit(limit)).all()
+    return _views(session, rows, now)

@@ -1,126 +1,65 @@
 """Gateway webhooks (Razorpay format): verify, then apply in one transaction.
 
-Rules (issue 4):
+Rules (issues 4 and 8):
 - ``X-Razorpay-Signature`` is the hex HMAC-SHA256 of the raw body with
-  ``PAYMENT_WEBHOOK_SECRET``, compared in constant time. Missing or bad: 401,
+  ``PAYMENT_WEBHOOK_SECRET``, compared in constant time as bytes (a non-ASCII,
+  blank, short, long or non-hex header is simply wrong). Missing or bad: 401,
   nothing changes.
 - Unknown reference: 404, logged, nothing changes.
 - Each event is recorded once (``PaymentEvent.event_key``: the
   ``X-Razorpay-Event-Id`` header, else the SHA-256 of the body). A repeat is
   answered 200 with no change and no message.
-- ``payment_link.paid`` and ``payment.captured`` for the same payment both
-  arrive; the first marks the payment paid, the second changes nothing.
-- A failure after a payment (out of order) leaves it paid.
-- A paid amount other than the requested one is recorded as paid with
-  ``amount_mismatch``; the bill's ``paid_paise`` grows by what was paid, so a
-  partial payment lowers the amount due.
+- Paid: ``payment_link.paid``, ``payment.captured`` and ``qr_code.credited``
+  (found by our reference in the notes, the link id or the QR id); the first
+  marks the payment paid, later ones for the same payment change nothing.
+- A failure after a payment (out of order) leaves it paid. ``qr_code.closed``
+  (closed by hand at the gateway) cancels a request that is still open.
+- Money: the bill is credited at most what it still owes. A payment on a
+  cancelled, expired or superseded request, on a bill already paid, or above
+  what is due, is recorded as paid (amount, receipt) and the part the bill did
+  not need is an **overpayment**: ``flagged``, ``flag_reason="overpayment"``,
+  its amount kept as a ``refund_due`` row in ``payment_events`` (key
+  ``refund:<ref>``), logged as a warning, and the payer is told it will be
+  refunded. A partial payment is credited in full and lowers the amount due.
+- Once the bill owes nothing, its other open requests become ``cancelled`` in
+  the same transaction; the caller cancels them at the gateway after the commit
+  (``Outcome.cancel``, ``bijli.payments.cancel_at_gateway``).
 """
 import hashlib
-import hmac
-import json
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Dict, Mapping, Optional, Tuple
 
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from bijli.db import Database
-from bijli.models import Bill, Payment, PaymentEvent, utcnow
-from bijli.payments import receipt_number
+from bijli.models import Payment, PaymentEvent, utcnow
+from bijli.payments import (
+    OPEN_STATUSES, CancelTarget, close_open_requests, lock_bill, receipt_number,
+)
+from bijli.payments.events import (  # noqa: F401  (sign, verify_signature, parse_event re-exported)
+    EVENT_ID_HEADER, SIGNATURE_HEADER, EventError, GatewayEvent, parse_event, sign, verify_signature,
+)
+from bijli.payments.queries import REFUND_EVENT, refund_key
 from bijli.privacy import mask_mobile
 
 logger = logging.getLogger(__name__)
 
-SIGNATURE_HEADER = "x-razorpay-signature"
-EVENT_ID_HEADER = "x-razorpay-event-id"
-PAID_EVENTS = frozenset({"payment_link.paid", "payment.captured"})
-FAILED_EVENTS = frozenset({"payment.failed"})
-
-
-def sign(secret: str, raw: bytes) -> str:
-    return hmac.new(secret.encode("utf-8"), raw, hashlib.sha256).hexdigest()
-
-
-def verify_signature(secret: Optional[str], raw: bytes, signature: Optional[str]) -> bool:
-    if not secret or not signature:
-        return False
-    return hmac.compare_digest(sign(secret, raw), signature.strip().lower())
-
-
-class EventError(ValueError):
-    """The body is not a usable gateway event (400)."""
-
-
-@dataclass(frozen=True)
-class GatewayEvent:
-    type: str
-    kind: str                       # paid | failed | other
-    refs: List[str] = field(default_factory=list)   # our reference, wherever the event has it
-    link_id: Optional[str] = None
-    gateway_payment_id: Optional[str] = None
-    amount_paise: Optional[int] = None
-    currency: Optional[str] = None
-    error: Optional[str] = None
-
-
-def _entity(payload: Mapping[str, Any], name: str) -> Dict[str, Any]:
-    part = payload.get(name) or {}
-    entity = part.get("entity") if isinstance(part, Mapping) else None
-    return dict(entity) if isinstance(entity, Mapping) else {}
-
-
-def _amount(value: Any) -> Optional[int]:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise EventError(f"amount must be whole paise, got {value!r}")
-    return value
-
-
-def parse_event(raw: bytes) -> GatewayEvent:
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as e:
-        raise EventError(f"body is not JSON: {e}") from None
-    if not isinstance(data, Mapping) or not isinstance(data.get("event"), str):
-        raise EventError("no event type")
-    etype = data["event"]
-    payload = data.get("payload") or {}
-    if not isinstance(payload, Mapping):
-        raise EventError("payload is not an object")
-    link, payment, order = (_entity(payload, "payment_link"), _entity(payload, "payment"),
-                            _entity(payload, "order"))
-    refs: List[str] = []
-    for candidate in (link.get("reference_id"), (payment.get("notes") or {}).get("payment_ref"),
-                      (link.get("notes") or {}).get("payment_ref"), order.get("receipt")):
-        if isinstance(candidate, str) and candidate and candidate not in refs:
-            refs.append(candidate)
-    kind = "paid" if etype in PAID_EVENTS else "failed" if etype in FAILED_EVENTS else "other"
-    if payment.get("amount") is not None:
-        amount = _amount(payment.get("amount"))
-    else:
-        amount = _amount(link.get("amount_paid"))
-    return GatewayEvent(
-        type=etype, kind=kind, refs=refs,
-        link_id=link.get("id") or payment.get("payment_link_id") or None,
-        gateway_payment_id=payment.get("id") or None,
-        amount_paise=amount,
-        currency=payment.get("currency") or link.get("currency"),
-        error=payment.get("error_description") or None,
-    )
+OVERPAYMENT = "overpayment"
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """What the webhook answers, and whether the payer's conversation is told."""
+    """What the webhook answers, whether the payer's conversation is told, what to cancel."""
 
     status: int
-    result: str                     # paid | failed | duplicate | ignored | unchanged | ...
+    result: str         # paid | overpayment | failed | cancelled | duplicate | ignored | unchanged | ...
     ref: Optional[str] = None
     sender: str = ""
     notify: bool = False
+    cancel: Tuple[CancelTarget, ...] = ()   # closed in this transaction; cancel at the gateway
 
     def body(self) -> Dict[str, Any]:
         out: Dict[str, Any] = {"result": self.result}
@@ -180,10 +119,12 @@ def _find_payment(s, event: GatewayEvent) -> Optional[Payment]:
         conditions.append(Payment.ref.in_(event.refs))
     if event.link_id:
         conditions.append(Payment.provider_link_id == event.link_id)
+    if event.qr_id:
+        conditions.append(Payment.provider_qr_id == event.qr_id)
     if not conditions:
         return None
     return s.execute(
-        select(Payment).where(or_(*conditions)).order_by(Payment.id).limit(1).with_for_update()
+        select(Payment).where(or_(*conditions)).order_by(Payment.id).limit(1)
     ).scalar_one_or_none()
 
 
@@ -193,46 +134,112 @@ def _apply(s, event: GatewayEvent, key: str, now: datetime) -> Outcome:
         return Outcome(200, "duplicate")
     payment = _find_payment(s, event)
     if payment is None:
-        logger.warning("payment webhook: %s for unknown reference %s (link %s)",
-                       event.type, ",".join(event.refs) or "-", event.link_id or "-")
+        logger.warning("payment webhook: %s for unknown reference %s (link %s, QR %s)",
+                       event.type, ",".join(event.refs) or "-", event.link_id or "-",
+                       event.qr_id or "-")
         return Outcome(404, "unknown_reference")
-    # Recording the event first takes the write lock (SQLite) before the state is read.
+    # Recording the event first takes the write lock (SQLite); then the bill's row,
+    # then the payment's: the same order as a Pay, so the two never deadlock.
     s.add(PaymentEvent(event_key=key, payment_ref=payment.ref, event_type=event.type,
                        amount_paise=event.amount_paise, received_at=now))
     s.flush()
-    s.refresh(payment)
-    who = mask_mobile(payment.sender)
+    lock_bill(s, payment.bill_id)
+    s.refresh(payment, with_for_update=True)
     if event.kind == "failed":
-        if payment.status != "pending":
-            logger.info("payment %s: %s after %s changes nothing", payment.ref, event.type,
-                        payment.status)
-            return Outcome(200, "unchanged", ref=payment.ref)
-        payment.status = "failed"
-        logger.info("payment %s for %s failed: %s", payment.ref, who, event.error or "-")
-        return Outcome(200, "failed", ref=payment.ref, sender=payment.sender,
-                       notify=bool(payment.sender))
-    # paid
+        return _failed(payment, event)
+    if event.kind == "closed":
+        return _closed(payment, event)
+    return _paid(s, payment, event, now)
+
+
+def _failed(payment: Payment, event: GatewayEvent) -> Outcome:
+    if payment.status != "pending":
+        logger.info("payment %s: %s after %s changes nothing", payment.ref, event.type,
+                    payment.status)
+        return Outcome(200, "unchanged", ref=payment.ref)
+    payment.status = "failed"
+    logger.info("payment %s for %s failed: %s", payment.ref, mask_mobile(payment.sender),
+                event.error or "-")
+    return Outcome(200, "failed", ref=payment.ref, sender=payment.sender,
+                   notify=bool(payment.sender))
+
+
+def _closed(payment: Payment, event: GatewayEvent) -> Outcome:
+    # A single-use QR also closes once paid; its qr_code.credited does the rest.
+    if payment.status not in OPEN_STATUSES or event.close_reason == "paid":
+        logger.info("payment %s: %s (%s) after %s changes nothing", payment.ref, event.type,
+                    event.close_reason or "-", payment.status)
+        return Outcome(200, "unchanged", ref=payment.ref)
+    payment.status = "cancelled"
+    logger.info("payment %s: QR closed at the gateway (%s); request cancelled", payment.ref,
+                event.close_reason or "-")
+    return Outcome(200, "cancelled", ref=payment.ref)
+
+
+def _paid(s, payment: Payment, event: GatewayEvent, now: datetime) -> Outcome:
     if payment.status == "paid":
-        # payment_link.paid and payment.captured both report one payment. A
-        # gateway cannot take a second payment on a paid link; if one ever
-        # appears it is in payment_events for reconciliation, not credited twice.
+        if _second_payment(payment, event):
+            return _paid_again(s, payment, event)
+        # payment_link.paid and payment.captured both report one payment.
         logger.info("payment %s already paid; %s (gateway payment %s) changes nothing",
                     payment.ref, event.type, event.gateway_payment_id or "-")
         return Outcome(200, "unchanged", ref=payment.ref)
+    was = payment.status
+    bill = payment.bill
     amount = int(event.amount_paise or 0)
-    bill = s.execute(select(Bill).where(Bill.id == payment.bill_id).with_for_update()).scalar_one()
+    credit = min(amount, bill.due_paise)        # the bill never gets more than it owes
+    refund = amount - credit
     payment.status = "paid"
     payment.paid_amount_paise = amount
     payment.amount_mismatch = amount != payment.amount_paise
     payment.paid_at = now
     payment.receipt_no = receipt_number(payment.id, now)
-    bill.paid_paise = (bill.paid_paise or 0) + amount
-    bill.paid_at = now
-    if payment.amount_mismatch:
+    payment.gateway_payment_id = (event.gateway_payment_id or "")[:64] or None
+    if credit:
+        bill.paid_paise = (bill.paid_paise or 0) + credit
+        bill.paid_at = now
+    who = mask_mobile(payment.sender)
+    if refund:
+        payment.flagged, payment.flag_reason = True, OVERPAYMENT
+        s.add(PaymentEvent(event_key=refund_key(payment.ref), payment_ref=payment.ref,
+                           event_type=REFUND_EVENT, amount_paise=refund, received_at=now))
+        logger.warning("payment %s for %s: OVERPAYMENT on a %s request: paid %d paise, "
+                       "credited %d, %d to refund (receipt %s)", payment.ref, who, was, amount,
+                       credit, refund, payment.receipt_no)
+    elif payment.amount_mismatch:
         logger.warning("payment %s for %s: paid %d paise, requested %d (mismatch)",
                        payment.ref, who, amount, payment.amount_paise)
     else:
         logger.info("payment %s for %s paid (%d paise), receipt %s", payment.ref, who, amount,
                     payment.receipt_no)
-    return Outcome(200, "paid", ref=payment.ref, sender=payment.sender,
+    cancel: Tuple[CancelTarget, ...] = ()
+    if bill.due_paise == 0:
+        cancel = tuple(close_open_requests(s, bill.id, "cancelled", keep_id=payment.id))
+        if cancel:
+            logger.info("bill %s paid: cancelled %s", bill.id, ",".join(c.ref for c in cancel))
+    return Outcome(200, OVERPAYMENT if refund else "paid", ref=payment.ref, sender=payment.sender,
+                   notify=bool(payment.sender), cancel=cancel)
+
+
+def _second_payment(payment: Payment, event: GatewayEvent) -> bool:
+    """A paid event naming another gateway payment than the one that paid the request."""
+    return bool(event.gateway_payment_id and payment.gateway_payment_id
+                and event.gateway_payment_id[:64] != payment.gateway_payment_id)
+
+
+def _paid_again(s, payment: Payment, event: GatewayEvent) -> Outcome:
+    """Money taken a second time on a paid request: nothing is credited, all of it is refunded."""
+    amount = int(event.amount_paise or 0)
+    payment.flagged, payment.flag_reason = True, OVERPAYMENT
+    row = s.execute(select(PaymentEvent).where(PaymentEvent.event_key == refund_key(payment.ref))
+                    ).scalar_one_or_none()
+    if row is None:
+        s.add(PaymentEvent(event_key=refund_key(payment.ref), payment_ref=payment.ref,
+                           event_type=REFUND_EVENT, amount_paise=amount, received_at=utcnow()))
+    else:
+        row.amount_paise = int(row.amount_paise or 0) + amount
+    logger.warning("payment %s for %s: OVERPAYMENT, a second gateway payment %s of %d paise on a "
+                   "paid request; all of it to refund", payment.ref, mask_mobile(payment.sender),
+                   event.gateway_payment_id, amount)
+    return Outcome(200, OVERPAYMENT, ref=payment.ref, sender=payment.sender,
                    notify=bool(payment.sender))

@@ -91,6 +91,6 @@ def test_status_by_number_and_handoff_and_new_connection(run_action, seeded_db):
 
 def test_past_bills_action(run_action, seeded_db):
     texts, slots, _ = run_action(ActionPastBills(), tracker("purane bill N3210987654", "past_bills",
-                                                            {"ivrs": "N3210987654"}, sender="919700000001"))
+                                                            {"ivrs": "N3210987654"}, sender="919812345678"))
     assert "पिछले 6 बिल" in texts and "सु*** व***" in texts and "सुनील" not in texts
     assert texts.count(" यूनिट, ") == 6 and slots["menu"] == "bill"

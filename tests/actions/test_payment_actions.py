@@ -74,3 +74,28 @@ def test_consumer_asking_for_the_receipt_gets_the_list(run_action, services):
     texts, slots, _ = run_action(ActionPaymentStatus(), tracker)
     assert "Your recent payments" in texts and ref in texts and "Receipt: R" in texts
     assert slots["menu"] == "main"
+
+
+def test_a_second_pay_in_the_conversation_shows_the_same_request(run_action, services):
+    ref, first, _ = pay(run_action)
+    again, second, _ = pay(run_action)
+    assert again == ref and f"tr={ref}" in second
+    with services.db.session() as s:
+        assert s.execute(select(Payment.ref).where(Payment.ivrs == "N3210987654")).scalars().all() == [ref]
+
+
+def test_overpayment_is_told_in_the_conversation_language(run_action, services):
+    from datetime import timedelta
+
+    from bijli.models import utcnow
+    from bijli.payments import request_payment
+
+    ref, _, _ = pay(run_action)
+    # The bill gets paid through another request made later (ref has expired by then).
+    other = request_payment(services.db, Settings.from_env(), "N3210987654", "",
+                            now=utcnow() + timedelta(minutes=31))
+    gateway(services, paid_event(other.ref, 184700))
+    assert gateway(services, paid_event(ref, 184700)).result == "overpayment"
+    tracker = load_tracker("bill_shown", slots={"language": "hi"}, latest_message=external(ref))
+    texts, _, _ = run_action(ActionPaymentStatus(), tracker)
+    assert "₹1,847.00" in texts and "वापस" in texts and "1912" in texts and ref in texts

@@ -6,8 +6,15 @@ In ``tmp_dir``: a fresh SQLite database (migrated, loaded with a known billing
 extract through ``bijli import-bills``) and a fresh SQL tracker store; the
 action server and ``rasa run --enable-api`` on free loopback ports. Nothing is
 shared with ``make run``'s ``var/``.
+
+The action server is started as ``make run`` starts it (``python -m actions.server``)
+with a random ``ACTION_SERVER_TOKEN`` that Rasa sends (``action_endpoint`` headers), so
+every e2e test goes through the token check. ``env`` overrides the environment (e.g.
+``BIJLI_ENV=production``); with ``RASA_API_TOKEN`` set, Rasa gets ``--auth-token`` and
+``Live`` sends the token on REST and API calls.
 """
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -81,6 +88,9 @@ class Live:
         self.rasa_url = rasa_url
         self.action_url = action_url
         self.env = env
+        # RASA_API_TOKEN: sent as ?token= on REST and API calls (None: the servers are open).
+        self.api_token: Optional[str] = env.get("RASA_API_TOKEN") or None
+        self.action_token: str = env["ACTION_SERVER_TOKEN"]
         self.tmp = tmp
         self.database_url = env["DATABASE_URL"]
         self.procs = dict(procs or {})
@@ -90,8 +100,12 @@ class Live:
     def pids(self) -> Dict[str, int]:
         return {name: p.pid for name, p in self.procs.items()}
 
+    @property
+    def _auth(self) -> Dict[str, str]:
+        return {"token": self.api_token} if self.api_token else {}
+
     def send(self, sender: str, text: str) -> List[dict]:
-        r = requests.post(f"{self.rasa_url}/webhooks/rest/webhook",
+        r = requests.post(f"{self.rasa_url}/webhooks/rest/webhook", params=self._auth,
                           json={"sender": sender, "message": text}, timeout=60)
         r.raise_for_status()
         return r.json()
@@ -101,7 +115,8 @@ class Live:
         return "\n".join(m.get("text", "") for m in self.send(sender, text))
 
     def tracker(self, sender: str) -> dict:
-        r = requests.get(f"{self.rasa_url}/conversations/{sender}/tracker", timeout=30)
+        r = requests.get(f"{self.rasa_url}/conversations/{sender}/tracker", params=self._auth,
+                         timeout=30)
         r.raise_for_status()
         return r.json()
 
@@ -130,10 +145,12 @@ def _wait(url: str, proc: subprocess.Popen, log: Path, seconds: float = 240) -> 
 
 
 @contextmanager
-def start_servers(tmp_dir: Path, model: Optional[Path] = None) -> Iterator[Live]:
+def start_servers(tmp_dir: Path, model: Optional[Path] = None,
+                  env: Optional[Dict[str, str]] = None) -> Iterator[Live]:
     """Prepare ``tmp_dir`` (database, extract, endpoints), start both servers, yield a
     ``Live`` once both are healthy, and stop them on exit. ``model`` defaults to the
-    newest in models/ (trained if there is none)."""
+    newest in models/ (trained if there is none); ``env`` overrides the environment."""
+    overrides = dict(env or {})
     tmp = Path(tmp_dir)
     db_file = tmp / "bijli.db"
     if db_file.exists():
@@ -141,6 +158,8 @@ def start_servers(tmp_dir: Path, model: Optional[Path] = None) -> Iterator[Live]
     action_port, rasa_port = free_port(), free_port()
     env = dict(os.environ)
     env.update({
+        "BIJLI_ENV": "development",
+        "ACTION_SERVER_TOKEN": secrets.token_urlsafe(24),
         "DATABASE_URL": f"sqlite:///{db_file}",
         "PYTHONPATH": str(ROOT),
         "TF_CPP_MIN_LOG_LEVEL": "3",
@@ -150,6 +169,8 @@ def start_servers(tmp_dir: Path, model: Optional[Path] = None) -> Iterator[Live]
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{rasa_port}",
         "RASA_URL": f"http://127.0.0.1:{rasa_port}",
     })
+    env.pop("ACTION_HOST", None)     # actions.server's own default bind address (loopback)
+    env.update(overrides)
     subprocess.run([str(BIN / "bijli"), "migrate"], cwd=ROOT, env=env, check=True,
                    capture_output=True)
     csv_path = tmp / "extract.csv"
@@ -161,6 +182,7 @@ def start_servers(tmp_dir: Path, model: Optional[Path] = None) -> Iterator[Live]
     endpoints = tmp / "endpoints.yml"
     endpoints.write_text(
         f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
+        '  headers:\n    Authorization: Bearer ${ACTION_SERVER_TOKEN}\n'  # unquoted: Rasa expands it
         f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{tmp / "tracker.db"}"\n',
         encoding="utf-8")
     model = Path(model) if model is not None else latest_model()
@@ -170,18 +192,21 @@ def start_servers(tmp_dir: Path, model: Optional[Path] = None) -> Iterator[Live]
         alog = tmp / "actions.log"
         started["actions"] = time.monotonic()
         actions = procs["actions"] = subprocess.Popen(
-            [str(BIN / "rasa"), "run", "actions", "--port", str(action_port), "--actions", "actions"],
+            [str(BIN / "python"), "-m", "actions.server", "--port", str(action_port), "--actions", "actions"],
             cwd=ROOT, env=env, stdout=alog.open("w"), stderr=subprocess.STDOUT)
         rlog = tmp / "rasa.log"
         started["rasa"] = time.monotonic()
+        auth = ["--auth-token", env["RASA_API_TOKEN"]] if env.get("RASA_API_TOKEN") else []
         rasa = procs["rasa"] = subprocess.Popen(
             [str(BIN / "rasa"), "run", "--enable-api", "--port", str(rasa_port), "--interface", "127.0.0.1",
-             "--model", str(model), "--endpoints", str(endpoints), "--credentials", str(ROOT / "credentials.yml")],
+             *auth, "--model", str(model), "--endpoints", str(endpoints),
+             "--credentials", str(ROOT / "credentials.yml")],
             cwd=ROOT, env=env, stdout=rlog.open("w"), stderr=subprocess.STDOUT)
         startup: Dict[str, float] = {}
         _wait(f"http://127.0.0.1:{action_port}/health", actions, alog)
         startup["actions"] = time.monotonic() - started["actions"]
-        _wait(f"http://127.0.0.1:{rasa_port}/status", rasa, rlog)
+        _wait(f"http://127.0.0.1:{rasa_port}/status" + (f"?token={env['RASA_API_TOKEN']}" if auth else ""),
+              rasa, rlog)
         startup["rasa"] = time.monotonic() - started["rasa"]
         yield Live(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}", env, tmp,
                    procs=procs, startup_seconds=startup)

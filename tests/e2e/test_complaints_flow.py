@@ -130,9 +130,15 @@ def test_status_by_number_and_ivrs_then_resolved_through_the_cli(live, lang):
     assert number in by_number and ivrs in by_number
     assert ("स्थिति: दर्ज" in by_number) if lang == "hi" else ("Status: registered" in by_number)
     assert ("समय-सीमा" in by_number) if lang == "hi" else ("Due by" in by_number)
+    # By IVRS: the filer sees the complaint they filed; a mere holder of the IVRS
+    # is told to write from the registered mobile (issue 8: history is the owner's).
     live.say(asker, "4")
     by_ivrs = live.say(asker, ivrs)
-    assert number in by_ivrs and ivrs in by_ivrs
+    assert number not in by_ivrs
+    assert ("पंजीकृत मोबाइल नंबर" in by_ivrs) if lang == "hi" else ("registered mobile number" in by_ivrs)
+    by_filer = live.say(filer, "4")          # the filer gets what they filed at once
+    assert number in by_filer and ivrs in by_filer
+    assert ("इस नंबर से दर्ज" in by_filer) if lang == "hi" else ("filed from this number" in by_filer)
 
     done = live.bijli("complaints", "resolve", number)
     assert done.returncode == 0, done.stderr
@@ -167,7 +173,17 @@ def test_past_bills_hindi_by_registered_mobile(live):
 
 
 def test_past_bills_english_by_ivrs(live):
-    sender = "919600000601"
+    # Another number gets only the current bill (anyone may pay it), not the history.
+    stranger = "919600000601"
+    to_english(live, stranger)
+    for msg in ("3", "2", "3"):  # past bills -> by IVRS -> agriculture
+        live.say(stranger, msg)
+    refused = live.say(stranger, "N5510000001")
+    assert "shown only to its registered mobile number" in refused and "Last 6 bills" not in refused
+    assert "Amount due: ₹3,250.50" in refused and "M*** P***" in refused and "Mukesh" not in refused
+    assert " units, ₹" not in refused and "Last payments" not in refused
+    # The registered mobile, by IVRS, sees the history.
+    sender = "919300000001"
     to_english(live, sender)
     live.say(sender, "3")
     live.say(sender, "2")

@@ -216,6 +216,23 @@ def test_duplicate_found_at_filing_time(services):
     assert c.number in second and "already" in second
 
 
+def test_duplicate_told_to_another_number_gives_only_number_and_status(services):
+    owner = Chat(services, sender="919826000001", lang="en")   # registered for N3210000001
+    owner.say("no power since morning", "report_no_supply")
+    owner.say("yes", "affirm")
+    [c] = complaints(services.db)
+    stranger = Chat(services, lang="en")
+    stranger.say("no light at my house", "report_no_supply")
+    again = stranger.say("N3210000001", "inform")
+    assert c.number in again and "Status: registered" not in again and "(status: registered)" in again
+    assert "No new complaint" in again and "Shall I register" not in again
+    assert cx.format_ist(c.created_at) not in again and cx.format_ist(c.due_at) not in again
+    assert len(complaints(services.db)) == 1
+    # its filer (and the registered mobile) gets the full answer, with filed and due times
+    full = Chat(services, sender="919826000001", lang="en").say("light nahi hai", "report_no_supply")
+    assert c.number in full and cx.format_ist(c.due_at) in full
+
+
 # -- status ---------------------------------------------------------------------
 
 def _file(services, ivrs="N3210987654", category="no_supply", area="urban", hours_ago=0):
@@ -237,9 +254,31 @@ def test_status_by_number_in_both_languages(services):
 def test_status_by_ivrs_lists_latest_first(services):
     old = _file(services, category="meter", hours_ago=5)
     new = _file(services, category="voltage", hours_ago=1)
-    reply = Chat(services, lang="en").say("status for N3210987654", "complaint_status",
-                                          ivrs="N3210987654")
+    reply = Chat(services, sender="919812345678", lang="en").say(  # the registered mobile
+        "status for N3210987654", "complaint_status", ivrs="N3210987654")
     assert "IVRS N3210987654" in reply and reply.index(new.number) < reply.index(old.number)
+
+
+def test_status_by_ivrs_from_another_number_shows_only_its_own_complaints(services):
+    others = _file(services, category="meter", hours_ago=5)    # filed by someone else
+    stranger = Chat(services, lang="en")
+    refused = stranger.say("status for N3210987654", "complaint_status", ivrs="N3210987654")
+    assert "shown only to its registered mobile number" in refused and others.number not in refused
+    assert "No complaints were found" not in refused   # nor whether there are any
+    # The stranger files one on the same connection: they see theirs, never the other.
+    stranger.say("low voltage", "register_complaint")
+    stranger.say("N3210987654", "inform")
+    stranger.say("yes", "affirm")
+    [mine] = [c for c in complaints(services.db) if c.category == "voltage"]
+    reply = stranger.say("status for N3210987654", "complaint_status", ivrs="N3210987654")
+    assert mine.number in reply and others.number not in reply
+    assert "Only the payments/complaints made from this number" in reply
+    # ... and without naming the IVRS: what they filed, not the connection's others
+    latest = Chat(services, lang="en").say("complaint status", "complaint_status")
+    assert "filed from this number" in latest and mine.number in latest and others.number not in latest
+    # the registered mobile sees both
+    owner = Chat(services, sender="919812345678", lang="en").say("complaint status", "complaint_status")
+    assert mine.number in owner and others.number in owner
 
 
 def test_status_by_registered_mobile(services):
@@ -262,7 +301,7 @@ def test_status_asks_then_reads_number_or_ivrs(services):
 
 def test_ten_digit_ivrs_is_read_as_ivrs_when_no_complaint_has_that_number(services):
     c = _file(services, ivrs="1100223344", area="rural")
-    reply = Chat(services, lang="en").say("1100223344", "complaint_status")
+    reply = Chat(services, sender="919812345678", lang="en").say("1100223344", "complaint_status")
     assert c.number in reply
 
 

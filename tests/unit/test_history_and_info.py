@@ -59,7 +59,7 @@ def test_history_query_newest_first_with_paid_state(seeded_db):
 def test_past_bills_by_ivrs_shows_six_bills_payments_and_the_current_bill(services):
     ms = months(services.db, "N3210987654")
     pay_bill(services.db, "N3210987654", ms[1], "RCPT0001", datetime(2025, 1, 5, 4, 0))
-    chat = Chat(services, lang="en")
+    chat = Chat(services, sender="919812345678", lang="en")  # the registered mobile
     reply = chat.say("show my past bills for N3210987654", "past_bills", ivrs="N3210987654")
     assert "Last 6 bills" in reply and "S*** V***" not in reply  # Devanagari name, masked:
     assert "सु*** व***" in reply and "सुनील" not in reply
@@ -73,8 +73,24 @@ def test_past_bills_by_ivrs_shows_six_bills_payments_and_the_current_bill(servic
     assert "Amount due: ₹1,847.00" in reply and chat.slots["menu"] == "bill"
 
 
+def test_past_bills_by_ivrs_from_another_number_show_only_the_current_bill(services):
+    ms = months(services.db, "N3210987654")
+    pay_bill(services.db, "N3210987654", ms[1], "RCPT0001", datetime(2025, 1, 5, 4, 0))
+    chat = Chat(services, sender="919700000001", lang="en")  # not the registered mobile
+    reply = chat.say("show past bills for N3210987654", "past_bills", ivrs="N3210987654")
+    assert "shown only to its registered mobile number" in reply
+    assert "Last 6 bills" not in reply and "units," not in reply
+    assert "RCPT0001" not in reply and "BSRCPT0001" not in reply and "Last payments" not in reply
+    # the current bill, which anyone may see and pay
+    assert "सु*** व***" in reply and "Amount due: ₹1,847.00" in reply and chat.slots["menu"] == "bill"
+    hi = Chat(services, sender="919700000002").say("पुराने बिल N3210987654", "past_bills",
+                                                    ivrs="N3210987654")
+    assert "केवल उसके पंजीकृत मोबाइल नंबर" in hi and "पिछले 6 बिल" not in hi and "₹1,847.00" in hi
+
+
 def test_past_bills_in_hindi_without_payments(services):
-    reply = Chat(services).say("पुराने बिल N4410000001", "past_bills", ivrs="N4410000001")
+    reply = Chat(services, sender="919977000001").say("पुराने बिल N4410000001", "past_bills",
+                                                      ivrs="N4410000001")
     assert "पिछले 6 बिल" in reply and "बकाया" in reply and "कोई भुगतान" in reply
 
 

@@ -9,6 +9,7 @@ from bijli.billing import current_bill_view
 from bijli.models import Bill, Payment, PaymentEvent
 from bijli.payments import request_payment
 from bijli.payments.events import failed_event, paid_event, signed
+from bijli.payments.queries import payment_view
 from bijli.payments.webhook import handle_webhook, sign, verify_signature
 from bijli.settings import Settings
 
@@ -62,6 +63,35 @@ def test_missing_or_bad_signature_is_401_and_changes_nothing(seeded_db, pending,
     assert out.status == 401 and not out.notify
     p, bill, events = state(seeded_db, pending.ref)
     assert p.status == "pending" and bill.paid_paise == 0 and events == 0
+
+
+RAW = b'{"event":"payment.captured"}'
+GOOD = sign("s3cret", RAW)
+
+
+@pytest.mark.parametrize("signature", [
+    GOOD[:-1],                      # truncated
+    GOOD[:1], GOOD[:8],             # a prefix
+    "", "   ",                      # blank
+    GOOD + "0", GOOD + GOOD,        # over-long
+    "z" * 64, GOOD[:-2] + "zz",     # not hex
+    GOOD[:-1] + "é",                # non-ASCII (compare_digest would raise on str)
+    "सही" * 21 + "स",               # non-ASCII, the right length
+    "sha256=" + GOOD,               # another gateway's format
+])
+def test_near_miss_signatures_all_fail(signature):
+    assert verify_signature("s3cret", RAW, signature) is False
+
+
+def test_the_signature_may_differ_only_in_case_and_surrounding_space():
+    assert verify_signature("s3cret", RAW, " " + GOOD.upper() + "\n")
+
+
+def test_non_ascii_signature_header_is_401_not_an_error(seeded_db, pending):
+    raw, h = signed(paid_event(pending.ref, pending.amount_paise), SECRET)
+    h["X-Razorpay-Signature"] = h["X-Razorpay-Signature"][:-1] + "\u00e9"
+    assert handle_webhook(seeded_db, SECRET, raw, h).status == 401
+    assert state(seeded_db, pending.ref)[0].status == "pending"
 
 
 def test_body_changed_after_signing_is_rejected(seeded_db, pending):
@@ -150,12 +180,16 @@ def test_partial_payment_is_paid_with_mismatch_and_lowers_the_amount_due(seeded_
         assert current_bill_view(s, IVRS).due_paise == pending.amount_paise - 50000
 
 
-def test_overpayment_is_paid_with_mismatch_and_nothing_due(seeded_db, pending):
-    deliver(seeded_db, paid_event(pending.ref, pending.amount_paise + 100))
+def test_paying_more_than_due_credits_the_due_and_flags_the_rest_for_refund(seeded_db, pending):
+    out = deliver(seeded_db, paid_event(pending.ref, pending.amount_paise + 100))
+    assert out.result == "overpayment" and out.notify
     p, bill, _ = state(seeded_db, pending.ref)
-    assert p.amount_mismatch and bill.paid_paise == pending.amount_paise + 100
+    assert p.status == "paid" and p.amount_mismatch and p.paid_amount_paise == pending.amount_paise + 100
+    assert bill.paid_paise == pending.amount_paise          # the bill never gets more than it owes
+    assert p.flagged and p.flag_reason == "overpayment"
     with seeded_db.session() as s:
         assert current_bill_view(s, IVRS).due_paise == 0
+        assert payment_view(s, pending.ref).refund_paise == 100
 
 
 def test_unknown_reference_is_404_and_nothing_is_recorded(seeded_db, pending, caplog):

@@ -117,3 +117,66 @@ def test_server_not_running(ref, monkeypatch, capsys):
     monkeypatch.setenv("RASA_URL", f"http://127.0.0.1:{port}")
     assert main(["simulate-payment", ref]) == 1
     assert "cannot reach" in capsys.readouterr().err
+
+
+def test_simulate_payment_refuses_in_production(seeded_db, server, ref, monkeypatch, capsys):
+    monkeypatch.setenv("BIJLI_ENV", "production")
+    assert main(["simulate-payment", ref]) == 1
+    err = capsys.readouterr().err
+    assert "production" in err and "development only" in err
+    assert server.received == [] and payment(seeded_db, ref).status == "pending"
+
+
+# -- bijli payments list | refunded ------------------------------------------------------
+
+def overpaid(seeded_db, ref):
+    """``ref`` paid after the bill was paid through another request: flagged."""
+    from datetime import timedelta
+
+    from bijli.models import utcnow
+
+    other = request_payment(seeded_db, Settings.from_env(), "N3210987654", "919812345678",
+                            now=utcnow() + timedelta(minutes=31))   # ref has expired by then
+    assert main(["simulate-payment", other.ref]) == 0
+    assert main(["simulate-payment", ref]) == 0
+    return other.ref
+
+
+def test_payments_list_shows_flagged_overpayments_masked_in_ist(seeded_db, ref, capsys):
+    other = overpaid(seeded_db, ref)
+    capsys.readouterr()
+    assert main(["payments", "list", "--flagged"]) == 0
+    out = capsys.readouterr().out
+    line, = [x for x in out.splitlines() if x.startswith("BS")]
+    p = payment(seeded_db, ref)
+    from bijli.timefmt import format_ist
+    assert line.split()[:2] == [ref, "N3210987654"]
+    assert "overpayment" in line and "₹1,847.00 due" in line and format_ist(p.created_at) in line
+    assert "98******78" in line and "9812345678" not in out
+    assert other not in out and "1 payment(s) flagged" in out
+
+    assert main(["payments", "list", "--ivrs", "n-3210987654"]) == 0
+    out = capsys.readouterr().out
+    assert ref in out and other in out and "2 payment(s) for IVRS N3210987654" in out
+    assert main(["payments", "list", "--ivrs", "1100223344"]) == 0
+    assert ref not in capsys.readouterr().out
+
+
+def test_payments_refunded_records_the_refund_once(seeded_db, ref, capsys):
+    other = overpaid(seeded_db, ref)
+    capsys.readouterr()
+    assert main(["payments", "refunded", ref, "--note", "UPI refund RRN 123456789012"]) == 0
+    assert "refund of ₹1,847.00 recorded" in capsys.readouterr().out
+    p = payment(seeded_db, ref)
+    assert p.refunded_at is not None and p.refund_note == "UPI refund RRN 123456789012"
+    assert main(["payments", "list", "--flagged"]) == 0
+    assert "refunded " in capsys.readouterr().out
+
+    assert main(["payments", "refunded", ref, "--note", "again"]) == 1
+    assert "already marked refunded" in capsys.readouterr().err
+    assert payment(seeded_db, ref).refund_note == "UPI refund RRN 123456789012"
+    assert main(["payments", "refunded", other, "--note", "x"]) == 1
+    assert "not flagged" in capsys.readouterr().err
+    assert main(["payments", "refunded", "BS2611250000000000DEAD", "--note", "x"]) == 1
+    assert "no payment with reference" in capsys.readouterr().err
+    assert main(["payments", "refunded", ref, "--note", "  "]) == 1

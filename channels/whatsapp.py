@@ -1,0 +1,150 @@
+"""WhatsApp Cloud API as a Rasa channel (a thin adapter over ``bijli.whatsapp``).
+
+Registered in credentials.yml as ``channels.whatsapp.WhatsAppInput``; Rasa
+mounts it at ``/webhooks/whatsapp/``:
+
+- ``GET  /webhooks/whatsapp/webhook``  Meta's subscription handshake;
+- ``POST /webhooks/whatsapp/webhook``  deliveries. Verified, recorded, answered
+  200 at once; the Rasa turns run afterwards in the background, one sender's
+  messages in order.
+
+Settings are the WHATSAPP_* variables (``bijli.settings``). Blocking work
+(database, Graph API calls) runs in the default executor; nothing happens at
+import time.
+"""
+import asyncio
+import logging
+from functools import lru_cache
+from typing import Any, Awaitable, Callable, Dict, Optional, Set, Text
+
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bijli.db import Database
+from bijli.settings import Settings
+from bijli.whatsapp.client import GraphClient, GraphConfig
+from bijli.whatsapp.incoming import Incoming
+from bijli.whatsapp.messenger import Messenger
+from bijli.whatsapp.ordering import SenderQueues
+from bijli.whatsapp.statuses import handle_status
+from bijli.whatsapp.webhook import WebhookReceiver, lower_headers
+
+logger = logging.getLogger(__name__)
+
+
+@lru_cache(maxsize=4)
+def _database(url: str) -> Database:
+    return Database(url)
+
+
+@lru_cache(maxsize=4)
+def _messenger(settings: Settings) -> Messenger:
+    return Messenger(GraphClient(GraphConfig.from_settings(settings)), _database(settings.database_url), settings)
+
+
+async def _blocking(fn: Callable, *args: Any) -> Any:
+    return await asyncio.get_running_loop().run_in_executor(None, fn, *args)
+
+
+class WhatsAppOutput(OutputChannel):
+    """Sends Rasa's replies through the Graph API."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "whatsapp"
+
+    def __init__(self, messenger: Optional[Messenger] = None) -> None:
+        self._messenger = messenger
+
+    @property
+    def messenger(self) -> Messenger:
+        """The messenger for the current settings."""
+        return self._messenger or _messenger(Settings.from_env())
+
+    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+        # One bot message at a time, whole: text, buttons, image and custom payload together.
+        await _blocking(self.messenger.deliver, recipient_id, dict(message))
+
+    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+        await _blocking(self.messenger.deliver, recipient_id, {"text": text})
+
+
+class WhatsAppInput(InputChannel):
+    """Meta's webhook for one WhatsApp business number."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "whatsapp"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "WhatsAppInput":
+        return cls()
+
+    def __init__(self) -> None:
+        self._queues = SenderQueues()
+        self._tasks: Set[asyncio.Future] = set()      # status handling still running
+
+    @staticmethod
+    def _receiver(settings: Settings) -> WebhookReceiver:
+        return WebhookReceiver(_database(settings.database_url), settings.whatsapp_verify_token,
+                               settings.whatsapp_app_secret)
+
+    def get_output_channel(self) -> OutputChannel:
+        """Lets the payment webhook tell a WhatsApp payer (proactive messages)."""
+        return WhatsAppOutput()
+
+    async def _answer(self, msg: Incoming, settings: Settings,
+                      on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
+        messenger = _messenger(settings)
+        if not msg.readable:
+            await _blocking(messenger.notice_unreadable, msg.sender)
+            return
+        await on_new_message(UserMessage(msg.text, WhatsAppOutput(messenger), msg.sender,
+                                         input_channel=self.name(), message_id=msg.wamid,
+                                         metadata=msg.metadata))
+
+    def _background(self, coro: Awaitable[Any]) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _statuses(self, settings: Settings, statuses: list) -> None:
+        db = _database(settings.database_url)
+        for status in statuses:
+            try:
+                await _blocking(handle_status, db, status)
+            except Exception:
+                logger.exception("whatsapp: handling a status failed")
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        bp = Blueprint("whatsapp_webhook", __name__)
+
+        @bp.route("/", methods=["GET"])
+        async def health(request: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @bp.route("/webhook", methods=["GET"])
+        async def verify(request: Request) -> HTTPResponse:
+            params = {k: v[0] for k, v in request.args.items() if v}
+            answer = self._receiver(Settings.from_env()).verify(params)
+            return response.text(answer.body, status=answer.status)
+
+        @bp.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            settings = Settings.from_env()
+            try:
+                accepted = await _blocking(self._receiver(settings).receive, request.body or b"",
+                                           lower_headers(request.headers))
+            except Exception:
+                # Not recorded (e.g. the database is down): ask Meta to redeliver rather than lose it.
+                logger.exception("whatsapp: a delivery could not be recorded; Meta will redeliver")
+                return response.text("retry later", status=503)
+            for msg in accepted.messages:
+                self._queues.submit(msg.sender, lambda m=msg: self._answer(m, settings, on_new_message))
+            if accepted.statuses:
+                self._background(self._statuses(settings, accepted.statuses))
+            return response.text(accepted.body, status=accepted.status)
+
+        return bp

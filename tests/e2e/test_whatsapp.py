@@ -1,0 +1,208 @@
+"""WhatsApp end to end (issue 9): signed Cloud API webhooks into the real Rasa and
+action servers, replies out through a fake Graph API on loopback.
+
+These tests start their own servers (``start_servers`` with the WHATSAPP_*
+settings pointing at the fake), so the shared ``live`` servers are untouched.
+"""
+import json
+import time
+from itertools import count
+from typing import Any, Dict, List
+
+import pytest
+import requests
+
+from bijli.whatsapp.signature import sign
+from tests.e2e.harness import start_servers
+from tests.fakes.graph import PHONE_NUMBER_ID, TOKEN, VERSION, FakeGraph
+
+APP_SECRET = "e2e-whatsapp-app-secret"     # test-only values
+VERIFY_TOKEN = "e2e-whatsapp-verify"
+WAIT_SECONDS = 90.0
+_ids = count(1)
+
+
+@pytest.fixture(scope="module")
+def graph():
+    fake = FakeGraph().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture(scope="module")
+def wa(tmp_path_factory, graph):
+    env = {"WHATSAPP_GRAPH_URL": graph.url, "WHATSAPP_API_VERSION": VERSION,
+           "WHATSAPP_PHONE_NUMBER_ID": PHONE_NUMBER_ID, "WHATSAPP_ACCESS_TOKEN": TOKEN,
+           "WHATSAPP_APP_SECRET": APP_SECRET, "WHATSAPP_VERIFY_TOKEN": VERIFY_TOKEN}
+    with start_servers(tmp_path_factory.mktemp("e2e-whatsapp"), env=env) as servers:
+        yield WhatsApp(servers.rasa_url + "/webhooks/whatsapp/webhook", graph)
+
+
+class WhatsApp:
+    """Plays Meta's part: signed deliveries in, and what reached the Graph API out."""
+
+    def __init__(self, url: str, graph: FakeGraph):
+        self.url = url
+        self.graph = graph
+
+    def post(self, sender: str, message: Dict[str, Any], wamid: str = "", secret: str = APP_SECRET):
+        message = {"from": sender, "id": wamid or f"wamid.e2e{next(_ids):05d}",
+                   "timestamp": str(int(time.time())), **message}
+        body = {"object": "whatsapp_business_account", "entry": [{"id": "0", "changes": [{"field": "messages",
+                "value": {"messaging_product": "whatsapp",
+                          "metadata": {"display_phone_number": "917552551222", "phone_number_id": PHONE_NUMBER_ID},
+                          "contacts": [{"profile": {"name": "Test"}, "wa_id": sender}],
+                          "messages": [message]}}]}]}
+        raw = json.dumps(body, ensure_ascii=False).encode("utf-8")
+        return requests.post(self.url, data=raw, timeout=30,
+                             headers={"Content-Type": "application/json",
+                                      "X-Hub-Signature-256": sign(raw, secret)})
+
+    def turn(self, sender: str, message: Dict[str, Any], until, wamid: str = "") -> List[Dict[str, Any]]:
+        """Post a message; the messages sent to ``sender`` since, once ``until(messages)`` holds."""
+        before = len(self.graph.sent(sender))
+        answer = self.post(sender, message, wamid)
+        assert (answer.status_code, answer.text) == (200, "ok")
+        deadline = time.monotonic() + WAIT_SECONDS
+        while True:
+            new = self.graph.sent(sender)[before:]
+            if until(new):
+                return new
+            assert time.monotonic() < deadline, f"no matching reply; sent so far: {new}"
+            time.sleep(0.3)
+
+    def say(self, sender: str, text: str, until) -> List[Dict[str, Any]]:
+        return self.turn(sender, {"type": "text", "text": {"body": text}}, until)
+
+    def tap(self, sender: str, reply_id: str, until, kind: str = "button_reply") -> List[Dict[str, Any]]:
+        return self.turn(sender, {"type": "interactive",
+                                  "interactive": {"type": kind, kind: {"id": reply_id, "title": reply_id}}}, until)
+
+
+def words(messages: List[Dict[str, Any]]) -> str:
+    """Everything a user would read in these messages."""
+    out = []
+    for m in messages:
+        if m["type"] == "text":
+            out.append(m["text"]["body"])
+        elif m["type"] == "interactive":
+            inter = m["interactive"]
+            out.append(inter["body"]["text"])
+            for b in inter["action"].get("buttons", []):
+                out.append(b["reply"]["title"])
+            for s in inter["action"].get("sections", []):
+                out += [r["title"] for r in s["rows"]]
+        elif m["type"] == "image":
+            out.append(m["image"].get("caption", ""))
+    return "\n".join(out)
+
+
+def has(*needles):
+    return lambda msgs: all(n in words(msgs) for n in needles)
+
+
+def interactive(messages) -> bool:
+    """Has an interactive message (buttons or a list) arrived?"""
+    return any(m["type"] == "interactive" for m in messages)
+
+
+def buttons(messages) -> Dict[str, str]:
+    """Reply button id -> title, of the last interactive message."""
+    inter = [m for m in messages if m["type"] == "interactive"]
+    assert inter, f"no buttons in {messages}"
+    return {b["reply"]["id"]: b["reply"]["title"] for b in inter[-1]["interactive"]["action"]["buttons"]}
+
+
+def test_the_webhook_handshake_through_the_real_server(wa):
+    ok = requests.get(wa.url, params={"hub.mode": "subscribe", "hub.verify_token": VERIFY_TOKEN,
+                                      "hub.challenge": "8472"}, timeout=10)
+    assert (ok.status_code, ok.text) == (200, "8472")
+    bad = requests.get(wa.url, params={"hub.mode": "subscribe", "hub.verify_token": "nope",
+                                       "hub.challenge": "8472"}, timeout=10)
+    assert bad.status_code == 403
+
+
+def test_a_badly_signed_hi_gets_401_and_nothing_is_sent(wa):
+    sender = "919700000010"
+    answer = wa.post(sender, {"type": "text", "text": {"body": "Hi"}}, secret="not-the-app-secret")
+    assert answer.status_code == 401
+    # The same message properly signed is answered; the refused one left nothing behind.
+    menu = wa.say(sender, "Hi", has("2. बिल भुगतान"))
+    assert words(menu).count("बिल भुगतान") == 1
+
+
+def _walk(wa, sender: str, first: str, by_tap: bool, lang: str) -> List[Dict[str, Any]]:
+    pay_word, bill_word = ("बिल भुगतान", "IVRS") if lang == "hi" else ("Pay bill", "IVRS")
+    menu = wa.say(sender, first, has(f"2. {pay_word}"))
+    assert all(m["type"] == "text" for m in menu)
+    # The main menu has 8 options, which the flows send as numbered text; a tap on a
+    # list row would carry the same id, so both paths give Rasa the same "2".
+    method = wa.tap(sender, "2", has(bill_word), kind="list_reply") if by_tap else \
+        wa.say(sender, "2", has(bill_word))
+    assert "2" in buttons(method)
+    area = wa.tap(sender, "2", interactive) if by_tap else wa.say(sender, "2", interactive)
+    assert list(buttons(area)) == ["1", "2", "3"]
+    assert buttons(area)["1"] == ("शहरी" if lang == "hi" else "Urban")
+    ask = wa.tap(sender, "1", has("N3210987654")) if by_tap else wa.say(sender, "1", has("N3210987654"))
+    assert "IVRS" in words(ask)
+    bill = wa.say(sender, "N3210987654", has("₹1,847.00"))
+    assert "सु*** व***" in words(bill) and "सुनील" not in words(bill)   # the name stays masked
+    pay = buttons(bill)
+    assert pay["1"] == ("भुगतान करें" if lang == "hi" else "Pay now")
+    return bill
+
+
+def _pay(wa, sender: str, by_tap: bool) -> List[Dict[str, Any]]:
+    uploads = len(wa.graph.uploads())
+    got_image = lambda m: any(x["type"] == "image" for x in m) and "upi://pay?" in words(m)  # noqa: E731
+    paid = wa.tap(sender, "1", got_image) if by_tap else wa.say(sender, "1", got_image)
+    text = words(paid)
+    assert "am=1847.00" in text and "cu=INR" in text
+    [image] = [m for m in paid if m["type"] == "image"]
+    assert len(wa.graph.uploads()) == uploads + 1
+    media_id = image["image"]["id"]
+    assert wa.graph.media[media_id]["type"] == "image/png"
+    assert wa.graph.media[media_id]["data"].startswith(b"\x89PNG")
+    return paid
+
+
+def test_hindi_walkthrough_by_taps_to_the_bill_and_the_payment_request(wa):
+    sender = "919700000001"
+    _walk(wa, sender, "Hi", by_tap=True, lang="hi")
+    paid = _pay(wa, sender, by_tap=True)
+    assert "QR" in words(paid)
+
+
+def test_hindi_walkthrough_by_typed_numbers(wa):
+    _walk(wa, "919700000002", "Hi", by_tap=False, lang="hi")
+
+
+def test_english_walkthrough_by_typed_numbers_to_the_payment_request(wa):
+    sender = "919700000003"
+    _walk(wa, sender, "Hello, menu please", by_tap=False, lang="en")
+    paid = _pay(wa, sender, by_tap=False)
+    assert "scan this QR code" in words(paid)
+
+
+def test_english_walkthrough_by_taps(wa):
+    _walk(wa, "919700000004", "Hello, menu please", by_tap=True, lang="en")
+
+
+def test_a_redelivered_message_is_answered_once(wa):
+    sender = "919700000005"
+    wa.turn(sender, {"type": "text", "text": {"body": "Hi"}}, has("2. बिल भुगतान"), wamid="wamid.e2e-dup")
+    again = wa.post(sender, {"type": "text", "text": {"body": "Hi"}}, wamid="wamid.e2e-dup")
+    assert again.status_code == 200
+    # The sender's messages are handled in order, so once "2" is answered a second
+    # menu for the redelivery would already have been sent.
+    after = wa.say(sender, "2", has("IVRS"))
+    assert "बिल भुगतान" not in words(after)
+    assert words(wa.graph.sent(sender)).count("2. बिल भुगतान") == 1
+
+
+def test_a_voice_note_gets_the_polite_reply(wa):
+    sender = "919700000006"
+    reply = wa.turn(sender, {"type": "audio", "audio": {"id": "media-in-1", "voice": True,
+                                                         "mime_type": "audio/ogg; codecs=opus"}},
+                    has("आवाज़ संदेश"))
+    assert [m["type"] for m in reply] == ["text"]
