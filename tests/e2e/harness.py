@@ -130,7 +130,7 @@ class Live:
                               capture_output=True, text=True, timeout=120, check=check)
 
 
-def _wait(url: str, proc: subprocess.Popen, log: Path, seconds: float = 240) -> None:
+def _wait(url: str, proc: subprocess.Popen, log: Path, seconds: float = 600) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if proc.poll() is not None:
