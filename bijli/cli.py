@@ -143,8 +143,9 @@ def _registrars() -> List[Callable]:
     """Each feature adds its subcommands here."""
     from bijli.payments.cli import add_commands as _add_payments  # simulate-payment
     from bijli.security import add_commands as _add_security  # check-config
+    from bijli.whatsapp.reminders import add_commands as _add_reminders  # remind
 
-    return [_add_billing, _add_complaints, _add_payments, _add_security]
+    return [_add_billing, _add_complaints, _add_payments, _add_security, _add_reminders]
 
 
 def main(argv: Optional[List[str]] = None) -> int:

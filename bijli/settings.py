@@ -63,6 +63,14 @@ class Settings:
     whatsapp_phone_number_id: Optional[str] = None
     whatsapp_graph_url: str = "https://graph.facebook.com"
     whatsapp_api_version: str = "v21.0"
+    # A payment configuration linked to the gateway in WhatsApp Manager: when set, Pay sends an
+    # order_details card (pay inside WhatsApp); empty: only the UPI link and QR (issue 9 part 2).
+    whatsapp_payment_configuration: str = ""
+    # Bill reminders (issue 9, part 3): an approved utility template, and its language code
+    # per consumer language (Meta's codes, e.g. "en" or "en_US"). Empty: `bijli remind` refuses.
+    whatsapp_reminder_template: Optional[str] = None
+    whatsapp_reminder_language_hi: str = "hi"
+    whatsapp_reminder_language_en: str = "en"
 
     @property
     def is_production(self) -> bool:
@@ -111,4 +119,8 @@ class Settings:
             whatsapp_phone_number_id=env.get("WHATSAPP_PHONE_NUMBER_ID") or None,
             whatsapp_graph_url=(env.get("WHATSAPP_GRAPH_URL") or "https://graph.facebook.com").rstrip("/"),
             whatsapp_api_version=(env.get("WHATSAPP_API_VERSION") or "v21.0").strip("/"),
+            whatsapp_payment_configuration=(env.get("WHATSAPP_PAYMENT_CONFIGURATION") or "").strip(),
+            whatsapp_reminder_template=(env.get("WHATSAPP_REMINDER_TEMPLATE") or "").strip() or None,
+            whatsapp_reminder_language_hi=(env.get("WHATSAPP_REMINDER_LANGUAGE_HI") or "hi").strip(),
+            whatsapp_reminder_language_en=(env.get("WHATSAPP_REMINDER_LANGUAGE_EN") or "en").strip(),
         )

@@ -47,6 +47,35 @@ NOTIFY_WAIT_SECONDS = 3.0
 REF_ENTITY = "payment_ref"
 
 
+def _output_channel(app: Any, input_channel: Optional[str]) -> OutputChannel:
+    for channel in getattr(app.ctx, "input_channels", None) or []:
+        if channel.name() == input_channel:
+            out = channel.get_output_channel()
+            if out is not None:
+                return out
+    return CollectingOutputChannel()
+
+
+async def notify_payer(app: Any, outcome: Outcome) -> None:
+    """Tell the payer's own conversation about ``outcome`` (the ``payment_status`` trigger with
+    ``payment_ref``), on the channel they came from. Shared by the gateway webhook and
+    WhatsApp Pay statuses (channels/whatsapp.py); never raises."""
+    agent = getattr(app.ctx, "agent", None)
+    if agent is None or not agent.is_ready():
+        logger.warning("payment %s: no model loaded, the payer was not told", outcome.ref)
+        return
+    sender = outcome.sender
+    try:
+        async with agent.lock_store.lock(sender):
+            tracker = await agent.processor.fetch_tracker_and_update_session(sender)
+            output = _output_channel(app, tracker.get_latest_input_channel())
+            await agent.trigger_intent(TRIGGER_INTENT, [{"entity": REF_ENTITY, "value": outcome.ref}],
+                                       output, tracker)
+        logger.info("payment %s: %s told to %s", outcome.ref, outcome.result, mask_mobile(sender))
+    except Exception:  # the payment is recorded; a lost message must not fail the webhook
+        logger.exception("payment %s: telling %s failed", outcome.ref, mask_mobile(sender))
+
+
 class PaymentWebhookInput(InputChannel):
     """Payment gateway webhooks, the QR images and the demo payment page."""
 
@@ -74,33 +103,6 @@ class PaymentWebhookInput(InputChannel):
     async def _blocking(fn: Callable, *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(None, fn, *args)
 
-    # -- telling the payer --------------------------------------------------------
-
-    @staticmethod
-    def _output_channel(app: Any, input_channel: Optional[str]) -> OutputChannel:
-        for channel in getattr(app.ctx, "input_channels", None) or []:
-            if channel.name() == input_channel:
-                out = channel.get_output_channel()
-                if out is not None:
-                    return out
-        return CollectingOutputChannel()
-
-    async def _notify(self, app: Any, outcome: Outcome) -> None:
-        agent = getattr(app.ctx, "agent", None)
-        if agent is None or not agent.is_ready():
-            logger.warning("payment %s: no model loaded, the payer was not told", outcome.ref)
-            return
-        sender = outcome.sender
-        try:
-            async with agent.lock_store.lock(sender):
-                tracker = await agent.processor.fetch_tracker_and_update_session(sender)
-                output = self._output_channel(app, tracker.get_latest_input_channel())
-                await agent.trigger_intent(TRIGGER_INTENT, [{"entity": REF_ENTITY, "value": outcome.ref}],
-                                           output, tracker)
-            logger.info("payment %s: %s told to %s", outcome.ref, outcome.result, mask_mobile(sender))
-        except Exception:  # the payment is recorded; a lost message must not fail the webhook
-            logger.exception("payment %s: telling %s failed", outcome.ref, mask_mobile(sender))
-
     async def _accept(self, request: Request, raw: bytes, headers: Dict[str, str]) -> Outcome:
         settings = Settings.from_env()
         outcome = await self._blocking(handle_webhook, self._db(settings), settings.webhook_secret(),
@@ -113,7 +115,7 @@ class PaymentWebhookInput(InputChannel):
         if outcome.notify:
             # Usually the payer has the message before the gateway has its 200; if the
             # conversation is busy, answer the gateway in time and finish telling later.
-            task = asyncio.ensure_future(self._notify(request.app, outcome))
+            task = asyncio.ensure_future(notify_payer(request.app, outcome))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
             await asyncio.wait({task}, timeout=NOTIFY_WAIT_SECONDS)

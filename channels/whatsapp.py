@@ -30,6 +30,7 @@ from bijli.whatsapp.messenger import Messenger
 from bijli.whatsapp.ordering import SenderQueues
 from bijli.whatsapp.statuses import handle_status
 from bijli.whatsapp.webhook import WebhookReceiver, lower_headers
+from channels.payments import notify_payer
 
 logger = logging.getLogger(__name__)
 
@@ -110,11 +111,19 @@ class WhatsAppInput(InputChannel):
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _statuses(self, settings: Settings, statuses: list) -> None:
+    async def _statuses(self, app: Any, settings: Settings, statuses: list) -> None:
         db = _database(settings.database_url)
         for status in statuses:
             try:
-                await _blocking(handle_status, db, status)
+                handled = await _blocking(handle_status, db, status, settings)
+                if handled is None:
+                    continue
+                # WhatsApp Pay: tell the payer as the gateway webhook does, then update the card.
+                if handled.outcome.notify:
+                    await notify_payer(app, handled.outcome)
+                if handled.order_status and handled.recipient:
+                    await _blocking(_messenger(settings).deliver, handled.recipient,
+                                    {"custom": handled.order_status})
             except Exception:
                 logger.exception("whatsapp: handling a status failed")
 
@@ -144,7 +153,7 @@ class WhatsAppInput(InputChannel):
             for msg in accepted.messages:
                 self._queues.submit(msg.sender, lambda m=msg: self._answer(m, settings, on_new_message))
             if accepted.statuses:
-                self._background(self._statuses(settings, accepted.statuses))
+                self._background(self._statuses(request.app, settings, accepted.statuses))
             return response.text(accepted.body, status=accepted.status)
 
         return bp

@@ -2,9 +2,11 @@
 
 mutmut 2 rewrites each source file in place while it tests a mutant, so this
 runs it in a throwaway copy of the tree: the working tree (and anything serving
-from it) never sees a mutant. Each file is tested with its own unit tests only,
-which keeps a run within minutes on two cores. Writes reports/mutation.md:
-killed/total per file, and every survivor as a diff.
+from it) never sees a mutant. Each file is tested with its own unit tests only.
+On two cores the four small modules take about 10 minutes; the webhook and
+events modules (database tests, ~300 mutants) about an hour more. Arguments
+restrict the run to the files named. Writes reports/mutation.md (or
+$MUTATION_REPORT): killed/total per file, and every survivor as a diff.
 """
 import os
 import shutil

@@ -65,7 +65,7 @@ if [ "${1:-}" = shell ]; then
   run "$BIN/rasa" shell --model models --endpoints "$ENDPOINTS" --port "$RASA_PORT" \
     --interface "$RASA_HOST"
 else
-  echo "Serving: REST on http://$RASA_HOST:$RASA_PORT/webhooks/rest/webhook (Ctrl-C stops)"
+  echo "Serving: REST on http://$RASA_HOST:$RASA_PORT/webhooks/rest/webhook, web chat on http://$RASA_HOST:$RASA_PORT/webhooks/webchat/ (Ctrl-C stops)"
   RASA=("$BIN/rasa" run --model models --enable-api --port "$RASA_PORT" --interface "$RASA_HOST"
         "${AUTH[@]}" --endpoints "$ENDPOINTS" --credentials credentials.yml)
   if [ -n "${SERVE_DRY_RUN:-}" ]; then echo "${RASA[*]}"; exit 0; fi

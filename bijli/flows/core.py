@@ -20,6 +20,7 @@ SLOT_CHOICES = "choices"      # IVRS numbers listed for a dynamic pick
 SLOT_FALLBACKS = "fallback_count"
 SLOT_PAYMENT_REF = "payment_ref"
 
+MAX_MENU_BUTTONS = 10         # WhatsApp lists hold at most 10 rows; longer menus stay numbered text
 WAIT_IVRS = "ivrs_entry"      # pseudo-menu: waiting for an IVRS number
 PICK_CONNECTION = "connection_pick"  # dynamic menu of a mobile's connections
 
@@ -82,9 +83,15 @@ class Reply:
         body = m.render(self.lang, title)
         if footer and menu_id != "main":
             body += "\n" + t("menu_footer", self.lang)
+        # Up to 3 options become reply buttons (short labels); 4 to 10 a WhatsApp list, whose
+        # rows show the whole label (the channel splits it into title and description).
+        # The numbered text stays in the body, so a typed number works everywhere.
         buttons = []
         if len(m.options) <= 3:
             buttons = [{"title": opt.button(self.lang), "payload": str(i)}
+                       for i, opt in enumerate(m.options, start=1)]
+        elif len(m.options) <= MAX_MENU_BUTTONS:
+            buttons = [{"title": opt.label(self.lang), "payload": str(i)}
                        for i, opt in enumerate(m.options, start=1)]
         self.messages.append(Message(text=body, buttons=buttons))
         self.slots[SLOT_MENU] = menu_id

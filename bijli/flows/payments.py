@@ -12,6 +12,7 @@
   and the payments they made themselves; never anyone else's.
 """
 import logging
+import re
 from typing import List, Optional
 
 from bijli.access import owns, visible_payments
@@ -28,10 +29,12 @@ from bijli.payments import (
 from bijli.payments.gateway import GatewayError
 from bijli.payments.queries import PaymentView, payment_view
 from bijli.privacy import mask_mobile
+from bijli.whatsapp.orders import order_for
 
 logger = logging.getLogger(__name__)
 
 ENTITY_REF = "payment_ref"
+WA_ID = re.compile(r"^[1-9][0-9]{7,14}$")
 STATUS_LIMIT = 5
 
 
@@ -41,6 +44,22 @@ def _qr(r: Reply, url: Optional[str]) -> None:
 
 
 # -- the Pay step -------------------------------------------------------------
+
+def _order(turn: Turn, services: Services, r: Reply, ref: str) -> None:
+    """With WHATSAPP_PAYMENT_CONFIGURATION, the order card to pay inside WhatsApp (a custom
+    payload the WhatsApp channel passes through); the UPI link and QR stay as the fallback."""
+    configuration = services.settings.whatsapp_payment_configuration
+    # Only a Cloud API wa_id can receive an order card (not a web chat or Twilio session).
+    if not configuration or not WA_ID.match(turn.sender or ""):
+        return
+    try:
+        card = order_for(services.db, ref, configuration, r.lang)
+    except Exception:   # the UPI link already shown still pays the bill
+        logger.exception("payment %s: the WhatsApp order card could not be made", ref)
+        return
+    if card is not None:
+        r.messages.append(Message(custom=card))
+
 
 def offer_payment(turn: Turn, services: Services, r: Reply, ivrs: str) -> Reply:
     """Create a payment request for the current bill of ``ivrs`` and show it."""
@@ -58,6 +77,7 @@ def offer_payment(turn: Turn, services: Services, r: Reply, ivrs: str) -> Reply:
         r.say("payment_gateway_error", helpline=helpline)
         return r.show_menu("main")
     r.say("payment_request", amount=format_inr(req.amount_paise), ref=req.ref, upi_link=req.upi_link)
+    _order(turn, services, r, req.ref)
     if req.payment_url:
         r.say("payment_page", url=req.payment_url)
     _qr(r, req.qr_url)

@@ -16,6 +16,7 @@ from bijli.flows.core import (
 )
 from bijli.menus import load_menus, menu
 from bijli.preferences import set_language
+from bijli.whatsapp import reminders as bill_reminders
 
 Handler = Callable[[Turn, Services, Reply], Reply]
 
@@ -110,6 +111,26 @@ def change_language(turn: Turn, services: Services, r: Reply) -> Reply:
     return r.show_menu("language")
 
 
+# -- bill reminders on WhatsApp (main menu option 9) ---------------------------
+
+def reminders_menu(turn: Turn, services: Services, r: Reply) -> Reply:
+    """Say whether reminders are on, and offer on / off."""
+    state = bill_reminders.consent_state(services.db, turn.sender)
+    r.say("reminders_state_on" if state == "in" else "reminders_state_off")
+    return r.show_menu("reminders")
+
+
+def set_reminders(on: bool) -> Handler:
+    def handler(turn: Turn, services: Services, r: Reply) -> Reply:
+        bill_reminders.set_consent(services.db, turn.sender, on)
+        if on:
+            r.say("reminders_turned_on", number=menu("main").number_of("reminders"))
+        else:
+            r.say("reminders_turned_off")
+        return r.show_menu("main")
+    return handler
+
+
 # -- bill entry points ----------------------------------------------------
 
 def pay_bill(turn, services, r):
@@ -137,6 +158,9 @@ OPTIONS: Dict[str, Handler] = {
     "new_connection": info.new_connection,
     "language": lambda turn, services, r: r.show_menu("language"),
     "helpline": info.handoff,
+    "reminders": reminders_menu,
+    "reminders_on": set_reminders(True),
+    "reminders_off": set_reminders(False),
     # lookup method
     "by_mobile": billing.by_mobile,
     "by_ivrs": billing.by_ivrs,

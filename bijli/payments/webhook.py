@@ -243,3 +243,25 @@ def _paid_again(s, payment: Payment, event: GatewayEvent) -> Outcome:
                    event.gateway_payment_id, amount)
     return Outcome(200, OVERPAYMENT, ref=payment.ref, sender=payment.sender,
                    notify=bool(payment.sender))
+
+
+def apply_whatsapp_payment(db: Database, reference_id: str, ref: str, paid: bool, amount_paise: int,
+                           transaction_id: str, gateway_payment_id: str = "", error: str = "",
+                           now: Optional[datetime] = None) -> Outcome:
+    """Apply a WhatsApp Pay status that Meta's lookup confirmed: the same rules, one transaction.
+
+    Idempotent by ``wa:<reference_id>:<transaction id>:<paid|failed>``; ``ref`` is our
+    payment reference behind the (possibly suffixed) order ``reference_id``.
+    """
+    kind = "paid" if paid else "failed"
+    event = GatewayEvent(type=f"whatsapp.payment.{kind}", kind=kind,
+                         refs=list(dict.fromkeys(x for x in (ref, reference_id) if x)),
+                         gateway_payment_id=(gateway_payment_id or transaction_id)[:64] or None,
+                         amount_paise=amount_paise, currency="INR", error=error or None)
+    key = f"wa:{reference_id}:{transaction_id[:64]}:{kind}"
+    try:
+        with db.session() as s:
+            return _apply(s, event, key, now or utcnow())
+    except IntegrityError:
+        logger.info("whatsapp payment: concurrent duplicate %s", key[:40])
+        return Outcome(200, "duplicate")

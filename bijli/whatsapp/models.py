@@ -1,8 +1,8 @@
 """WhatsApp tables, declared on ``bijli.models.Base`` so the metadata stays one.
 
-The schema is owned by migration ``0004_whatsapp``.
+The schema is owned by migrations ``0004_whatsapp`` and ``0006_reminders``.
 """
-from sqlalchemy import Column, DateTime, Integer, String
+from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String, UniqueConstraint
 
 from bijli.models import SENDER_LENGTH, Base, utcnow
 
@@ -36,3 +36,34 @@ class WhatsAppContact(Base):
     window_closed_at = Column(DateTime)      # 131047: free-form refused; only templates until they write
     last_error_code = Column(Integer)
     updated_at = Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+
+class ReminderConsent(Base):
+    """A sender's own choice about bill reminders on WhatsApp (menu option 9).
+
+    Reminders go outside the 24-hour window, so Meta (and the law) want an
+    explicit opt-in; no row means "never asked", which is not a yes.
+    """
+
+    __tablename__ = "reminder_consents"
+
+    sender = Column(String(SENDER_LENGTH), primary_key=True)
+    opted_in = Column(Boolean, nullable=False, default=False)
+    changed_at = Column(DateTime, nullable=False, default=utcnow)
+    # "menu" (the consumer chose) or "131050" (Meta said they block us).
+    source = Column(String(16), nullable=False, default="menu")
+
+
+class ReminderSent(Base):
+    """One reminder per bill: the unique bill_id is claimed before the send, so two runs never both send."""
+
+    __tablename__ = "reminders_sent"
+    __table_args__ = (UniqueConstraint("bill_id", name="uq_reminders_sent_bill"),)
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    bill_id = Column(Integer, ForeignKey("bills.id"), nullable=False)
+    wa_id = Column(String(SENDER_LENGTH), nullable=False)
+    status = Column(String(16), nullable=False, default="sending")   # sending | sent | failed
+    wamid = Column(String(WAMID_LENGTH))
+    error_code = Column(Integer)
+    created_at = Column(DateTime, nullable=False, default=utcnow)

@@ -128,15 +128,19 @@ def test_a_badly_signed_hi_gets_401_and_nothing_is_sent(wa):
     assert answer.status_code == 401
     # The same message properly signed is answered; the refused one left nothing behind.
     menu = wa.say(sender, "Hi", has("2. बिल भुगतान"))
-    assert words(menu).count("बिल भुगतान") == 1
+    assert words(menu).count("2. बिल भुगतान") == 1
 
 
 def _walk(wa, sender: str, first: str, by_tap: bool, lang: str) -> List[Dict[str, Any]]:
     pay_word, bill_word = ("बिल भुगतान", "IVRS") if lang == "hi" else ("Pay bill", "IVRS")
     menu = wa.say(sender, first, has(f"2. {pay_word}"))
-    assert all(m["type"] == "text" for m in menu)
-    # The main menu has 8 options, which the flows send as numbered text; a tap on a
-    # list row would carry the same id, so both paths give Rasa the same "2".
+    # The main menu has 9 options: a list whose row ids are the menu numbers, over the
+    # numbered text; a tap on row "2" and a typed "2" give Rasa the same "2".
+    [main_list] = [m["interactive"] for m in menu if m["type"] == "interactive"]
+    assert main_list["type"] == "list"
+    rows = [row for s in main_list["action"]["sections"] for row in s["rows"]]
+    assert [row["id"] for row in rows] == [str(n) for n in range(1, 10)]
+    assert rows[1]["title"] == pay_word
     method = wa.tap(sender, "2", has(bill_word), kind="list_reply") if by_tap else \
         wa.say(sender, "2", has(bill_word))
     assert "2" in buttons(method)
@@ -206,3 +210,56 @@ def test_a_voice_note_gets_the_polite_reply(wa):
                                                          "mime_type": "audio/ogg; codecs=opus"}},
                     has("आवाज़ संदेश"))
     assert [m["type"] for m in reply] == ["text"]
+
+
+def test_pay_inside_whatsapp_sends_the_order_card_and_a_confirmed_payment_updates_it(tmp_path_factory, graph):
+    """With WHATSAPP_PAYMENT_CONFIGURATION, Pay sends an order_details card (UPI link and QR
+    still there); a signed payment status that Meta's lookup confirms brings the usual
+    confirmation and then the order_status update."""
+    env = {"WHATSAPP_GRAPH_URL": graph.url, "WHATSAPP_API_VERSION": VERSION,
+           "WHATSAPP_PHONE_NUMBER_ID": PHONE_NUMBER_ID, "WHATSAPP_ACCESS_TOKEN": TOKEN,
+           "WHATSAPP_APP_SECRET": APP_SECRET, "WHATSAPP_VERIFY_TOKEN": VERIFY_TOKEN,
+           "WHATSAPP_PAYMENT_CONFIGURATION": "e2e-razorpay"}
+    with start_servers(tmp_path_factory.mktemp("e2e-whatsapp-pay"), env=env) as servers:
+        wa = WhatsApp(servers.rasa_url + "/webhooks/whatsapp/webhook", graph)
+        sender = "919700000020"
+        # Typed numbers to the bill (as _walk, without its checks of the menus' form).
+        wa.say(sender, "Hi", has("2. बिल भुगतान"))
+        wa.say(sender, "2", has("IVRS"))
+        wa.say(sender, "2", interactive)
+        wa.say(sender, "1", has("N3210987654"))
+        wa.say(sender, "N3210987654", has("₹1,847.00"))
+
+        def kind_of(m):
+            return m["interactive"]["type"] if m["type"] == "interactive" else m["type"]
+
+        card_and_qr = lambda m: {"order_details", "image"} <= {kind_of(x) for x in m}  # noqa: E731
+        paid = wa.say(sender, "1", card_and_qr)
+        [card] = [m["interactive"] for m in paid if kind_of(m) == "order_details"]
+        params = card["action"]["parameters"]
+        ref = params["reference_id"]
+        assert ref in words(paid) and "upi://pay?" in words(paid)      # the UPI link stays as the fallback
+        assert params["total_amount"] == {"value": 184700, "offset": 100}
+        assert params["payment_settings"][0]["payment_gateway"]["configuration_name"] == "e2e-razorpay"
+        assert [i["quantity"] for i in params["order"]["items"]] == [1]
+
+        graph.payments[ref] = FakeGraph.payment(ref, 184700, "e2e-txn-1")
+        status = {"id": "wamid.e2e-order", "recipient_id": sender, "type": "payment", "status": "captured",
+                  "timestamp": str(int(time.time())),
+                  "payment": {"reference_id": ref, "amount": {"value": 184700, "offset": 100}, "currency": "INR",
+                              "transaction": {"id": "e2e-txn-1", "pg_transaction_id": "pay_e2e1",
+                                              "type": "razorpay", "status": "success", "method": {"type": "upi"}}}}
+        raw = json.dumps({"object": "whatsapp_business_account", "entry": [{"id": "0", "changes": [
+            {"field": "messages", "value": {"messaging_product": "whatsapp", "statuses": [status]}}]}]}).encode()
+        before = len(graph.sent(sender))
+        answer = requests.post(wa.url, data=raw, timeout=30, headers={
+            "Content-Type": "application/json", "X-Hub-Signature-256": sign(raw, APP_SECRET)})
+        assert answer.status_code == 200
+        deadline = time.monotonic() + WAIT_SECONDS
+        while not any(kind_of(m) == "order_status" for m in graph.sent(sender)[before:]):
+            assert time.monotonic() < deadline, f"no order_status; sent: {graph.sent(sender)[before:]}"
+            time.sleep(0.3)
+        after = graph.sent(sender)[before:]
+        assert "भुगतान प्राप्त हुआ" in words(after) and "₹1,847.00" in words(after)
+        assert [kind_of(m) for m in after][-1] == "order_status"
+        assert after[-1]["interactive"]["action"]["parameters"]["order"]["status"] == "completed"

@@ -4,7 +4,11 @@
   ``{"messages": [{"id": "wamid.fake..."}]}``;
 - ``POST /{version}/{phone_number_id}/media``  parses the multipart upload,
   keeps the file, answers ``{"id": "media-N"}``;
-- ``GET /files/<name>``  serves ``files[name]`` (a stand-in for our own server's QR image).
+- ``GET /files/<name>``  serves ``files[name]`` (a stand-in for our own server's QR image);
+- ``GET /{version}/{phone_number_id}/payments/{configuration}/{reference_id}``  Meta's
+  payments lookup (WhatsApp Pay): answers ``{"data": [payments[reference_id]]}``, so a test
+  makes it agree or disagree with a status; an int there is answered as that HTTP error;
+  an unknown reference gets 404. Recorded (``lookups()``).
 
 A wrong bearer token gets Meta's 401 (code 190). ``script`` makes the next
 calls misbehave, one entry per call: ``"ok"``; an HTTP status (``500``, ``503``,
@@ -17,6 +21,7 @@ from email.parser import BytesParser
 from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Dict, List, Optional, Tuple
+from urllib.parse import unquote
 
 TOKEN = "fake-graph-token"
 PHONE_NUMBER_ID = "106540352242922"
@@ -37,6 +42,7 @@ class FakeGraph:
         self.requests: List[Dict[str, Any]] = []
         self.media: Dict[str, Dict[str, Any]] = {}      # media id -> {"data", "type", "fields"}
         self.files: Dict[str, Tuple[bytes, str]] = {}   # name -> (bytes, content type)
+        self.payments: Dict[str, Any] = {}   # reference_id -> the lookup's payment object (or HTTP status)
         self.script: List[Any] = []
         self._lock = threading.Lock()
         self._server: Optional[ThreadingHTTPServer] = None
@@ -55,6 +61,20 @@ class FakeGraph:
         """The message bodies that were accepted (answered 200)."""
         return [r["body"] for r in self.requests if r["path"].endswith("/messages") and r["answered"] == 200
                 and (to is None or r["body"].get("to") == to)]
+
+    def lookups(self) -> List[Dict[str, Any]]:
+        """The payments lookups received (path, auth, answered)."""
+        return [r for r in self.requests if "/payments/" in r["path"] and r.get("method") == "GET"]
+
+    @staticmethod
+    def payment(reference_id: str, amount_paise: int, transaction_id: str, status: str = "captured",
+                transaction_status: str = "success", currency: str = "INR") -> Dict[str, Any]:
+        """A payment object as Meta's lookup returns it (for ``payments[reference_id]``)."""
+        amount = {"value": amount_paise, "offset": 100}
+        return {"reference_id": reference_id, "status": status, "currency": currency, "amount": amount,
+                "transactions": [{"id": transaction_id, "type": "razorpay", "status": transaction_status,
+                                  "amount": amount, "currency": currency,
+                                  "method": {"type": "upi"}}]}
 
     def uploads(self) -> List[Dict[str, Any]]:
         return [r for r in self.requests if r["path"].endswith("/media")]
@@ -90,7 +110,28 @@ class FakeGraph:
                 if self.path.startswith("/files/") and name in fake.files:
                     data, ctype = fake.files[name]
                     return self._send(200, data, ctype)
+                prefix = f"/{VERSION}/{PHONE_NUMBER_ID}/payments/"
+                if self.path.startswith(prefix):
+                    return self._lookup(unquote(name))
                 self._send(404, b"not found", "text/plain")
+
+            def _lookup(self, reference_id: str) -> None:
+                record: Dict[str, Any] = {"method": "GET", "path": self.path, "reference_id": reference_id,
+                                          "auth": self.headers.get("Authorization"), "answered": None}
+                with fake._lock:
+                    fake.requests.append(record)
+                    found = fake.payments.get(reference_id)
+                if self.headers.get("Authorization") != f"Bearer {TOKEN}":
+                    record["answered"] = 401
+                    return self._error(401, 190, "Invalid OAuth access token")
+                if isinstance(found, int):
+                    record["answered"] = found
+                    return self._error(found, 1 if found >= 500 else 100, f"fake HTTP {found}")
+                if found is None:
+                    record["answered"] = 404
+                    return self._error(404, 100, "Payment not found")
+                record["answered"] = 200
+                self._send(200, {"data": [found]})
 
             def do_POST(self) -> None:
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
