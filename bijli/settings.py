@@ -71,6 +71,8 @@ class Settings:
     whatsapp_reminder_template: Optional[str] = None
     whatsapp_reminder_language_hi: str = "hi"
     whatsapp_reminder_language_en: str = "en"
+    # Approved utility template for payment confirmations outside the 24-hour window.
+    whatsapp_confirmation_template: Optional[str] = None
 
     @property
     def is_production(self) -> bool:
@@ -123,4 +125,5 @@ class Settings:
             whatsapp_reminder_template=(env.get("WHATSAPP_REMINDER_TEMPLATE") or "").strip() or None,
             whatsapp_reminder_language_hi=(env.get("WHATSAPP_REMINDER_LANGUAGE_HI") or "hi").strip(),
             whatsapp_reminder_language_en=(env.get("WHATSAPP_REMINDER_LANGUAGE_EN") or "en").strip(),
+            whatsapp_confirmation_template=(env.get("WHATSAPP_CONFIRMATION_TEMPLATE") or "").strip() or None,
         )

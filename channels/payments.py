@@ -56,6 +56,16 @@ def _output_channel(app: Any, input_channel: Optional[str]) -> OutputChannel:
     return CollectingOutputChannel()
 
 
+WHATSAPP = "whatsapp"
+CONFIRMED = ("paid", "overpayment")     # outcomes whose message confirms money arrived
+
+
+async def _whatsapp_window_closed(sender: str, since: Optional[Any] = None) -> bool:
+    from channels.whatsapp import window_closed  # channels.whatsapp imports this module
+
+    return await window_closed(sender, since)
+
+
 async def notify_payer(app: Any, outcome: Outcome) -> None:
     """Tell the payer's own conversation about ``outcome`` (the ``payment_status`` trigger with
     ``payment_ref``), on the channel they came from. Shared by the gateway webhook and
@@ -68,9 +78,21 @@ async def notify_payer(app: Any, outcome: Outcome) -> None:
     try:
         async with agent.lock_store.lock(sender):
             tracker = await agent.processor.fetch_tracker_and_update_session(sender)
-            output = _output_channel(app, tracker.get_latest_input_channel())
+            channel = tracker.get_latest_input_channel()
+            output = _output_channel(app, channel)
+            # On WhatsApp a confirmation after the 24-hour window must be a template
+            # (Meta refuses free-form text with 131047): the tracker still records the reply.
+            late = channel == WHATSAPP and outcome.result in CONFIRMED
+            started = utcnow()
+            closed = late and await _whatsapp_window_closed(sender)
+            if closed:
+                output = CollectingOutputChannel()
             await agent.trigger_intent(TRIGGER_INTENT, [{"entity": REF_ENTITY, "value": outcome.ref}],
                                        output, tracker)
+        if late and (closed or await _whatsapp_window_closed(sender, started)):
+            from channels.whatsapp import send_confirmation_template
+
+            await send_confirmation_template(outcome.ref)
         logger.info("payment %s: %s told to %s", outcome.ref, outcome.result, mask_mobile(sender))
     except Exception:  # the payment is recorded; a lost message must not fail the webhook
         logger.exception("payment %s: telling %s failed", outcome.ref, mask_mobile(sender))

@@ -14,6 +14,7 @@ import time.
 """
 import asyncio
 import logging
+from datetime import datetime
 from functools import lru_cache
 from typing import Any, Awaitable, Callable, Dict, Optional, Set, Text
 
@@ -26,6 +27,7 @@ from bijli.db import Database
 from bijli.settings import Settings
 from bijli.whatsapp.client import GraphClient, GraphConfig
 from bijli.whatsapp.incoming import Incoming
+from bijli.whatsapp.late import outside_window, send_late_confirmation
 from bijli.whatsapp.messenger import Messenger
 from bijli.whatsapp.ordering import SenderQueues
 from bijli.whatsapp.statuses import handle_status
@@ -47,6 +49,19 @@ def _messenger(settings: Settings) -> Messenger:
 
 async def _blocking(fn: Callable, *args: Any) -> Any:
     return await asyncio.get_running_loop().run_in_executor(None, fn, *args)
+
+
+async def window_closed(wa_id: Text, since: Optional[datetime] = None) -> bool:
+    """True when a free-form message to ``wa_id`` would be refused (issue 9, part 3)."""
+    settings = Settings.from_env()
+    return bool(await _blocking(outside_window, _database(settings.database_url), wa_id, None, since))
+
+
+async def send_confirmation_template(ref: Text) -> None:
+    """Confirm payment ``ref`` with the approved template (outside the 24-hour window)."""
+    settings = Settings.from_env()
+    await _blocking(send_late_confirmation, _database(settings.database_url), settings,
+                    GraphClient(GraphConfig.from_settings(settings)), ref)
 
 
 class WhatsAppOutput(OutputChannel):

@@ -5,6 +5,7 @@ These tests start their own servers (``start_servers`` with the WHATSAPP_*
 settings pointing at the fake), so the shared ``live`` servers are untouched.
 """
 import json
+from datetime import datetime, timedelta
 import time
 from itertools import count
 from typing import Any, Dict, List
@@ -33,9 +34,15 @@ def graph():
 def wa(tmp_path_factory, graph):
     env = {"WHATSAPP_GRAPH_URL": graph.url, "WHATSAPP_API_VERSION": VERSION,
            "WHATSAPP_PHONE_NUMBER_ID": PHONE_NUMBER_ID, "WHATSAPP_ACCESS_TOKEN": TOKEN,
-           "WHATSAPP_APP_SECRET": APP_SECRET, "WHATSAPP_VERIFY_TOKEN": VERIFY_TOKEN}
+           "WHATSAPP_APP_SECRET": APP_SECRET, "WHATSAPP_VERIFY_TOKEN": VERIFY_TOKEN,
+           "WHATSAPP_CONFIRMATION_TEMPLATE": CONFIRMATION_TEMPLATE}
     with start_servers(tmp_path_factory.mktemp("e2e-whatsapp"), env=env) as servers:
-        yield WhatsApp(servers.rasa_url + "/webhooks/whatsapp/webhook", graph)
+        client = WhatsApp(servers.rasa_url + "/webhooks/whatsapp/webhook", graph)
+        client.live = servers
+        yield client
+
+
+CONFIRMATION_TEMPLATE = "payment_confirmed"
 
 
 class WhatsApp:
@@ -263,3 +270,38 @@ def test_pay_inside_whatsapp_sends_the_order_card_and_a_confirmed_payment_update
         assert "भुगतान प्राप्त हुआ" in words(after) and "₹1,847.00" in words(after)
         assert [kind_of(m) for m in after][-1] == "order_status"
         assert after[-1]["interactive"]["action"]["parameters"]["order"]["status"] == "completed"
+
+
+def test_a_confirmation_after_the_24_hour_window_goes_as_the_template(wa):
+    """Meta refuses free-form text 24 h after the user's last message: the confirmation is
+    the approved template, with the amount, IVRS, reference and receipt."""
+    import re
+
+    from sqlalchemy import create_engine, text
+
+    sender = "919700000077"
+    wa.say(sender, "Hi", has("2."))
+    wa.say(sender, "2", interactive)
+    wa.say(sender, "2", interactive)
+    wa.say(sender, "2", has("IVRS"))
+    wa.say(sender, "N6600000002", has("₹450.00"))
+    paid = wa.say(sender, "1", lambda m: "upi://pay?" in words(m))
+    ref = re.search(r"tr=(BS[0-9A-F]+)", words(paid)).group(1)
+    engine = create_engine(wa.live.database_url, future=True)
+    with engine.begin() as c:   # the consumer's last message was 25 hours ago
+        c.execute(text("UPDATE whatsapp_contacts SET last_inbound_at = :t WHERE wa_id = :w"),
+                  {"t": datetime.utcnow() - timedelta(hours=25), "w": sender})
+    engine.dispose()
+    before = len(wa.graph.sent(sender))
+    assert wa.live.bijli("simulate-payment", ref).returncode == 0
+    deadline = time.monotonic() + WAIT_SECONDS
+    while not any(m["type"] == "template" for m in wa.graph.sent(sender)[before:]):
+        assert time.monotonic() < deadline, f"no template: {wa.graph.sent(sender)[before:]}"
+        time.sleep(0.3)
+    new = wa.graph.sent(sender)[before:]
+    assert all(m["type"] == "template" for m in new), new     # nothing free-form
+    [template] = new
+    assert template["template"]["name"] == CONFIRMATION_TEMPLATE
+    assert template["template"]["language"]["code"] == "hi"
+    values = [p["text"] for p in template["template"]["components"][0]["parameters"]]
+    assert values[:3] == ["₹450.00", "N6600000002", ref] and values[3].startswith("R")
