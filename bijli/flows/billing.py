@@ -166,7 +166,8 @@ def lookup(turn: Turn, services: Services, r: Reply, ivrs: str, check_area: bool
     if consumer is None:
         r.say("ivrs_not_found", ivrs=ivrs)
         return _failed_try(turn, services, r)
-    chosen = turn.slot(SLOT_AREA)
+    # A lookup started this turn clears the connection type chosen earlier (start_lookup).
+    chosen = r.slots[SLOT_AREA] if SLOT_AREA in r.slots else turn.slot(SLOT_AREA)
     if check_area and chosen and chosen != record_area:
         r.say("area_mismatch", record=t("area_" + record_area, r.lang), chosen=t("area_" + chosen, r.lang))
     r.set(**{SLOT_IVRS: ivrs, SLOT_ATTEMPTS: 0, SLOT_AREA: record_area})

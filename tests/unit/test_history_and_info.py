@@ -161,3 +161,12 @@ def test_human_handoff_gives_helpline_and_office_hours(services):
     assert ("office is open now" in en) or ("office is closed now" in en)
     hi = Chat(services).say("किसी इंसान से बात करनी है", "human_handoff")
     assert "1912" in hi and "सोमवार से शनिवार" in hi
+
+
+def test_a_new_lookup_forgets_the_connection_type_of_an_earlier_one(services):
+    """A type chosen in an abandoned walk-through must not be "corrected" in a later free-text lookup."""
+    turn = Turn(sender="919700000031", text="show my past bills N3210987654", intent="past_bills",
+                entities={"ivrs": "N3210987654"}, slots={"language": "en", "area_type": "agriculture"})
+    text = "\n".join(m.text for m in handle("past_bills", turn, services).messages)
+    assert "N3210987654" in text and "₹" in text
+    assert "agriculture" not in text.lower()
