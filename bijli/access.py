@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from bijli.billing import consumers_by_mobile, get_consumer
 from bijli.complaints import ComplaintView, view_of
 from bijli.models import Complaint, Payment
-from bijli.payments.queries import PaymentView, payment_view
+from bijli.payments.queries import PaymentView, payments_matching
 
 # A sender id that is an Indian phone number: a WhatsApp wa_id (919812345678),
 # Twilio's "whatsapp:+91...", or the bare 10 digits. Anything else (a web-chat
@@ -77,11 +77,7 @@ def visible_payments(session: Session, sender: str, ivrs_list: Optional[Iterable
     where = _scope(session, sender, ivrs_list, Payment.ivrs, Payment.sender)
     if where is None:
         return []
-    refs = session.execute(
-        select(Payment.ref).where(where).order_by(Payment.created_at.desc(), Payment.id.desc())
-        .limit(limit)
-    ).scalars().all()
-    return [v for v in (payment_view(session, ref) for ref in refs) if v is not None]
+    return payments_matching(session, where, limit)
 
 
 def visible_complaints(session: Session, sender: str, ivrs_list: Optional[Iterable[str]] = None,

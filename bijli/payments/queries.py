@@ -107,8 +107,14 @@ def latest_payments(session: Session, ivrs: Iterable[str] = (), sender: Optional
         conditions.append(Payment.sender == sender)
     if not conditions:
         return []
+    return payments_matching(session, or_(*conditions), limit)
+
+
+def payments_matching(session: Session, where, limit: int = 5) -> List[PaymentView]:
+    """The newest payments matching the SQL condition ``where``: one query for the rows,
+    one for their refunds."""
     rows = session.execute(
-        select(Payment, Bill).join(Bill, Bill.id == Payment.bill_id).where(or_(*conditions))
+        select(Payment, Bill).join(Bill, Bill.id == Payment.bill_id).where(where)
         .order_by(Payment.created_at.desc(), Payment.id.desc()).limit(limit)
     ).all()
     return _views(session, rows)
