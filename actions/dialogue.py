@@ -74,6 +74,12 @@ class ActionHumanHandoff(FlowAction):
     entry = "human_handoff"
 
 
+class ActionIvrsHelp(FlowAction):
+    """Where the IVRS (consumer) number is printed; the registered-mobile path."""
+
+    entry = "ivrs_help"
+
+
 class ActionOutOfScope(FlowAction):
     entry = "out_of_scope"
 

@@ -13,6 +13,8 @@ from bijli.flows.core import (
     PICK_CONNECTION, SLOT_AREA, SLOT_ATTEMPTS, SLOT_CHOICES, SLOT_IVRS, SLOT_MENU,
     SLOT_PURPOSE, WAIT_IVRS, Reply, Services, Turn,
 )
+from bijli.cues import asks_about_ivrs
+from bijli.flows import info
 from bijli.i18n import t
 from bijli.ivrs import IvrsError, find_ivrs, normalize_ivrs
 from bijli.lookups import check_lookup
@@ -133,6 +135,9 @@ def ivrs_input(turn: Turn, services: Services, r: Reply) -> Reply:
     """The consumer typed something while we wait for an IVRS number."""
     raw = turn.entities.get("ivrs") or turn.norm
     ivrs = find_ivrs(raw)
+    if ivrs is None and asks_about_ivrs(turn.text):
+        # "mujhe nahi pata IVRS kya hota hai": a question, not a wrong number.
+        return info.ivrs_help(turn, services, r)
     if ivrs is None:
         try:
             ivrs = normalize_ivrs(raw)

@@ -27,8 +27,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from bijli import complaints as cx
+from bijli.cues import bill_dispute
 from bijli.access import filed_by, own_connections, owns, sender_mobile, visible_complaints
-from bijli.billing import get_consumer
+from bijli.billing import current_bill_view, get_consumer
+from bijli.money import format_inr
+from bijli.timefmt import date_label, month_label
 from bijli.flows import billing
 from bijli.flows.core import (
     SLOT_AREA, SLOT_ATTEMPTS, SLOT_CHOICES, SLOT_IVRS, SLOT_MENU, SLOT_PURPOSE, WAIT_IVRS, Reply, Services, Turn,
@@ -82,6 +85,12 @@ def category_in_turn(turn: Turn, default: Optional[str] = None) -> Optional[str]
     keyword = cx.detect_category(turn.text)
     if keyword == "line_damage":
         return keyword
+    # "bill doubled", "reading galat", "itna zyada kaise": a bill dispute, even
+    # when the words also name the meter. An outage report keeps its default.
+    if default is None and bill_dispute(turn.text):
+        return "billing"
+    if default is not None and keyword == "billing":
+        keyword = None   # "light nahi hai, bill bhi zyada aata hai": the outage comes first
     entity = (turn.entities.get("complaint_category") or "").strip().lower()
     if entity in cx.CATEGORIES:
         return entity
@@ -103,14 +112,23 @@ def report_no_supply(turn: Turn, services: Services, r: Reply) -> Reply:
     return start(turn, services, r, default="no_supply")
 
 
-def start(turn: Turn, services: Services, r: Reply, default: Optional[str] = None) -> Reply:
+def reconnection(turn: Turn, services: Services, r: Reply) -> Reply:
+    """Paid, but the supply is still disconnected (offered after payment status):
+    a no-supply complaint whose details say so, for the local office to reconnect."""
+    return start(turn, services, r, default="no_supply",
+                 details=t("complaint_reconnect_details", r.lang))
+
+
+def start(turn: Turn, services: Services, r: Reply, default: Optional[str] = None,
+          details: Optional[str] = None) -> Reply:
     # A landmark typed at the confirmation ("पोल के पास") may read as a new
     # complaint to the NLU; while a draft awaits yes/no it is a detail.
     if turn.slot(SLOT_MENU) == CONFIRM_MENU and turn.slot(SLOT_DRAFT) and turn.intent != "choose_option":
         return _add_details(turn, services, r, turn.text)
     category = category_in_turn(turn, default)
     # The consumer's own words describe the fault for the lineman.
-    details = cx.clean_details(turn.text) if category and option_from_text(turn) is None else ""
+    if details is None:
+        details = cx.clean_details(turn.text) if category and option_from_text(turn) is None else ""
     r.set(**{SLOT_PURPOSE: PURPOSE, SLOT_CATEGORY: category, SLOT_DETAILS: details,
              SLOT_DRAFT: secrets.token_hex(8), SLOT_ATTEMPTS: 0, SLOT_CHOICES: None,
              SLOT_AREA: None})
@@ -173,6 +191,7 @@ def _summary(turn: Turn, services: Services, r: Reply) -> Reply:
         name, area = (consumer.name, consumer.area_type) if consumer else ("", "")
         existing = cx.view_of(existing) if existing else None
         full = existing is not None and _may_see(s, turn.sender, existing)
+        bill = current_bill_view(s, ivrs) if consumer and category == "billing" else None
     if consumer is None:  # the conversation's connection vanished from the records
         r.set(**{SLOT_IVRS: None})
         return _find_connection(turn, services, r)
@@ -180,6 +199,10 @@ def _summary(turn: Turn, services: Services, r: Reply) -> Reply:
         _say_duplicate(r, existing, full)
         _clear_draft(r)
         return r.show_menu("main")
+    if bill is not None:
+        # A bill dispute: the bill in question first, so the consumer can say what is wrong.
+        r.say("complaint_bill_context", month=month_label(bill.bill_month), units=bill.units,
+              amount=format_inr(bill.amount_paise), due_date=date_label(bill.due_date))
     rule = cx.norm(category)
     details = _now(turn, r, SLOT_DETAILS) or "-"
     r.say("complaint_summary", category=category_label(category, r.lang), ivrs=ivrs,

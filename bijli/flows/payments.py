@@ -17,6 +17,7 @@ from typing import List, Optional
 
 from bijli.access import owns, visible_payments
 from bijli.billing import get_consumer
+from bijli.cues import disconnection_mentioned
 from bijli.flows.core import SLOT_LANGUAGE, SLOT_PAYMENT_REF, Message, Reply, Services, Turn
 from bijli.i18n import t
 from bijli.timefmt import month_label
@@ -169,11 +170,14 @@ def _lines(r: Reply, views: List[PaymentView], helpline: str) -> List[str]:
     return lines
 
 
-def payment_list(turn: Turn, services: Services, r: Reply) -> Reply:
+def payment_list(turn: Turn, services: Services, r: Reply, disconnected: bool = False) -> Reply:
     """The latest payments the sender may see: of the IVRS in the message (all of
     them to its registered mobile, else only the sender's own), or of the sender's
     connections and their own payments. A connection looked up earlier in the
-    conversation adds nothing: knowing an IVRS number is not owning it."""
+    conversation adds nothing: knowing an IVRS number is not owning it.
+
+    ``disconnected``: the consumer says they paid and are still cut off; after
+    the payments come what to do, and the offer of a complaint."""
     # billing builds on this module (the Pay step), so it is imported here.
     from bijli.flows.billing import ivrs_in_turn, lookup_allowed
 
@@ -199,13 +203,20 @@ def payment_list(turn: Turn, services: Services, r: Reply) -> Reply:
             r.say("payment_status_none_ivrs", ivrs=ivrs)
         else:
             r.say("payment_status_none")
-        return r.show_menu("main")
+        return _close(r, disconnected, helpline)
     if ivrs and not mine:
         r.say("privacy_own_only", ivrs=ivrs)
     r.text("\n".join(_lines(r, views, helpline)))
     now = utcnow()
     if any(v.pending_too_long(now) for v in views):
         r.say("payment_pending_explain", helpline=helpline)
+    return _close(r, disconnected, helpline)
+
+
+def _close(r: Reply, disconnected: bool, helpline: str) -> Reply:
+    if disconnected:
+        r.say("paid_disconnected_help", helpline=helpline)
+        return r.show_menu("paid_disconnected")
     return r.show_menu("main")
 
 
@@ -215,4 +226,4 @@ def payment_status(turn: Turn, services: Services, r: Reply) -> Reply:
     ref = turn.entities.get(ENTITY_REF)
     if ref:
         return payment_update(turn, services, r, ref)
-    return payment_list(turn, services, r)
+    return payment_list(turn, services, r, disconnected=disconnection_mentioned(turn.text))

@@ -174,6 +174,8 @@ OPTIONS: Dict[str, Handler] = {
     **{"cat_" + cat: complaints.choose_category(cat) for cat in complaints.cx.CATEGORIES},
     "confirm_complaint": complaints.file,
     "cancel_complaint": lambda turn, services, r: complaints.confirm_input(turn, services, r, 2),
+    # paid, but the supply is still cut (after payment status)
+    "reconnect_complaint": complaints.reconnection,
     # language
     "hi": set_lang("hi"),
     "en": set_lang("en"),
@@ -240,6 +242,7 @@ INTENTS: Dict[str, Handler] = {
     "new_connection": info.new_connection,
     "change_language": change_language,
     "human_handoff": info.handoff,
+    "ivrs_help": info.ivrs_help,
     "out_of_scope": out_of_scope,
     "goodbye": goodbye,
     "thank": thank,
