@@ -8,7 +8,70 @@ text too.
 import re
 from typing import Any, Dict, List, Optional, Tuple
 
-from bijli.text import normalize
+from bijli.text import normalize, to_ascii_digits
+
+# --- amounts, durations, dates and times -------------------------------------
+# A number that is an amount, a duration, a date or a time is never a menu
+# choice and never an IVRS / mobile / complaint number ("My bill's 30,000/-
+# too", "3 ghante se light nahi", "12/11/2025 ko shikayat ki").
+
+_NUM = r"\d+(?:,\d+)*(?:\.\d+)?"
+_CURRENCY_BEFORE = (r"(?:₹|rs\b\.?|inr\b|rupees?\b|rupaye\b|rupaiye\b|rupay\b|rupye\b|"
+                    r"रु\.?|रुपये|रुपए|रुपया|रूपये)")
+_CURRENCY_AFTER = (r"(?:/-|/=|₹|rs\b\.?|inr\b|rupees?\b|rupaye\b|rupaiye\b|rupay\b|rupaya\b|rupye\b|"
+                   r"rupya\b|rupiya\b|rupiye\b|bucks\b|रुपये|रुपए|रुपया|रूपये|रु\b|k\b|thousand\b|"
+                   r"hazaa?r\b|हजार|lakhs?\b|lacs?\b|लाख|crores?\b|करोड़|करोड)")
+_DURATION_UNITS = (r"(?:ghante|ghanta|ghanton|ghanto|ghnte|hours?\b|hrs?\b|h\b|mins?\b|minutes?\b|"
+                   r"minat\b|seconds?\b|secs?\b|din\b|dino\b|dinon\b|days?\b|mahine\b|mahina\b|"
+                   r"mahino\b|mahinon\b|months?\b|mnths?\b|saal\b|sal\b|years?\b|yrs?\b|weeks?\b|"
+                   r"hafte\b|hafta\b|hafton\b|घंटे|घंटा|घंटों|घण्टे|घण्टा|मिनट|दिन|दिनों|महीने|महीना|"
+                   r"महीनों|साल|वर्ष|हफ्ते|हफ्ता|हफ़्ते|सप्ताह)")
+_MONTHS = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+           r"sep(?:t|tember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|जनवरी|फरवरी|मार्च|अप्रैल|मई|"
+           r"जून|जुलाई|अगस्त|सितंबर|सितम्बर|अक्टूबर|अक्तूबर|नवंबर|नवम्बर|दिसंबर|दिसम्बर)\b")
+_DAY_WORDS = r"(?:tarikh|tareekh|tarik|tareek|date|तारीख|तारीक|तारिख|ता\.)"
+_TIME_WORDS = (r"(?:am\b|pm\b|a\.m\.?|p\.m\.?|baje\b|bje\b|baj\b|o'?clock\b|बजे|बज)")
+_MEASURE_RES = {
+    "amount": (
+        rf"{_CURRENCY_BEFORE}\s*{_NUM}",
+        rf"{_NUM}\s*{_CURRENCY_AFTER}",
+        r"\d{1,3}(?:,\d{2})*,\d{3}(?:\.\d+)?",  # 30,000 / 2,00,000 / 1,250.50: grouped digits
+    ),
+    "duration": (rf"{_NUM}\s*{_DURATION_UNITS}",),
+    "date": (
+        r"\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4}",
+        r"\d{1,2}/\d{1,2}",
+        r"\d{1,2} \d{1,2} (?:19|20)\d{2}(?![ \-]?\d)",  # "12 11 2025"
+        rf"\d{{1,2}}\s*(?:st|nd|rd|th)?\s*(?:of\s+)?{_MONTHS}(?:,?\s*\d{{2,4}})?",
+        rf"{_MONTHS}\s*\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s*\d{{4}})?",
+        rf"\d{{1,2}}\s*(?:st|nd|rd|th)?\s*{_DAY_WORDS}",
+    ),
+    "time": (
+        r"\d{1,2}:\d{2}(?:\s*(?:am\b|pm\b|baje\b|बजे))?",
+        rf"\d{{1,2}}(?:\.\d{{2}})?\s*{_TIME_WORDS}",
+    ),
+}
+_MEASURES = [
+    (kind, re.compile(rf"(?<![0-9A-Za-z]){pattern}", re.I))
+    for kind, patterns in _MEASURE_RES.items() for pattern in patterns
+]
+
+
+def find_measures(text: Optional[str]) -> List[Tuple[str, int, int]]:
+    """Spans of amounts, durations, dates and times: ``(kind, start, end)``.
+
+    "₹5,510", "Rs 29,700", "30,000/-", "5000 rupaye", "2,00,000" (amounts);
+    "3 ghante", "2 din se", "48 hours", "3hrs" (durations); "12/11/2025",
+    "5 tarikh", "12th Nov" (dates); "6 baje", "10:30", "6 am" (times).
+    Offsets are those of ``text`` (Devanagari digits count as digits).
+    """
+    if not text:
+        return []
+    s = to_ascii_digits(text)
+    spans = [(kind, m.start(), m.end()) for kind, rx in _MEASURES for m in rx.finditer(s)]
+    return sorted(spans, key=lambda k: (k[1], -k[2]))
+
+
 
 # --- menu choices ----------------------------------------------------------
 
@@ -66,8 +129,9 @@ def _words(text: str) -> List[str]:
 def parse_menu_choice(text: Optional[str]) -> Optional[str]:
     """Return the menu option as an ASCII digit string if ``text`` is a bare
     menu choice ("2", "२", "option 2", "2.", "no. 3", "दूसरा", "teesra",
-    "2️⃣"), else None. Numbers 0-99 only; exactly one number in the message."""
-    if not text:
+    "2️⃣"), else None. Numbers 0-99 only; exactly one number in the message;
+    an amount, duration, date or time ("20/-", "3 ghante", "5 tarikh") is none."""
+    if not text or find_measures(text):
         return None
     words = _words(text)
     if not words or len(words) > 4:
@@ -115,9 +179,11 @@ _NUM_IN_TEXT = re.compile(
 _WORD_RE = re.compile(r"[^\W\d_]+(?:[\u0900-\u0963\u0966-\u097F]*)", re.UNICODE)
 
 
-def _context_kind(text: str, start: int, end: int) -> Optional[str]:
+def _context_kind(before: str, after: str) -> Optional[str]:
     """'ivrs' / 'mobile' / 'complaint' from the nearest keyword before the
-    number (else after it), or None."""
+    number (else after it), or None. ``before`` and ``after`` reach only to
+    the neighbouring numbers, so a keyword names the number next to it
+    ("IVRS N3210987654, bill 125000": the 125000 is not an IVRS number)."""
     def kind(word: str) -> Optional[str]:
         w = word.lower()
         if w in IVRS_WORDS:
@@ -128,13 +194,13 @@ def _context_kind(text: str, start: int, end: int) -> Optional[str]:
             return "complaint"
         return None
 
-    before = [kind(w) for w in re.findall(r"[^\s\d,.?!:;।()\-]+", text[:start])]
-    before = [k for k in before if k]
-    if before:
-        return before[-1]
-    after = [kind(w) for w in re.findall(r"[^\s\d,.?!:;।()\-]+", text[end:])]
-    after = [k for k in after if k]
-    return after[0] if after else None
+    found = [kind(w) for w in re.findall(r"[^\s\d,.?!:;।()\-]+", before)]
+    found = [k for k in found if k]
+    if found:
+        return found[-1]
+    found = [kind(w) for w in re.findall(r"[^\s\d,.?!:;।()\-]+", after)]
+    found = [k for k in found if k]
+    return found[0] if found else None
 
 
 def find_number_entities(text: Optional[str]) -> List[Dict[str, Any]]:
@@ -143,20 +209,33 @@ def find_number_entities(text: Optional[str]) -> List[Dict[str, Any]]:
     Returns Rasa-style entity dicts (entity, value, start, end) with values
     normalised: IVRS upper-case N + digits; mobile 10 digits; complaint number
     digits. Rules:
+    - amounts, durations, dates and times (``find_measures``) are none of them;
     - ``N`` + digits is always an IVRS number;
     - otherwise the nearest keyword decides (IVRS/consumer/account -> ivrs,
-      mobile/phone -> mobile, complaint/शिकायत/docket -> complaint_number);
+      mobile/phone -> mobile, complaint/शिकायत/docket -> complaint_number),
+      looking no further than the neighbouring numbers;
     - a number with no keyword is an IVRS number if it has 9-10 digits
       (a +91 / 12-digit 91... number is a mobile).
     """
     if not text:
         return []
+    measures = find_measures(text)
+    # Measures are masked (same length, so offsets hold): their digits can
+    # neither be read nor glued to a neighbouring number ("2611270001 3 din").
+    masked = text
+    for _, ms, me in measures:
+        masked = masked[:ms] + "\x00" * (me - ms) + masked[me:]
+    matches = list(_NUM_IN_TEXT.finditer(masked))
+    # Every number, measures included, bounds the keyword search of its neighbours.
+    bounds = sorted([(m.start(), m.end()) for m in matches] + [(ms, me) for _, ms, me in measures])
     out: List[Dict[str, Any]] = []
-    for m in _NUM_IN_TEXT.finditer(text):
+    for m in matches:
         raw_digits = re.sub(r"[^\d]", "", m.group("d"))
         has_n = bool(m.group("n"))
         start, end = m.start(), m.end()
-        ctx = _context_kind(text, start, end)
+        left = max([e for s_, e in bounds if e <= start], default=0)
+        right = min([s_ for s_, e in bounds if s_ >= end], default=len(text))
+        ctx = _context_kind(text[left:start], text[end:right])
         plus91 = m.group("d").startswith("+") or (len(raw_digits) == 12 and raw_digits.startswith("91"))
         if has_n:
             if 6 <= len(raw_digits) <= 12:

@@ -31,8 +31,39 @@ ROMAN_VARIANTS = {
 _VARIANT_MAP = {v: canon for canon, vs in ROMAN_VARIANTS.items() for v in vs}
 _WORD = re.compile(r"[a-z]+")
 _PUNCT_RUN = re.compile(r"([!?.,;:।])\1+")
+# A run mixing sentence marks ("?!?!", "!!.", "?।") says one thing: a question if
+# it holds a "?", else an exclamation, else a full stop.
+_MIXED_END = re.compile(r"[!?.।]{2,}")
 _SPACES = re.compile(r"\s+")
 _DEVANAGARI = re.compile("[\u0900-\u097F]")
+
+# -- noise of real posts -------------------------------------------------------
+_URL = re.compile(r"(?i)(?:https?://|www\.)\S*")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_HANDLE = re.compile(r"@\w+")
+# "#PowerCut" -> "PowerCut" (then split); "#2" is a menu choice and stays.
+_HASHTAG = re.compile("#((?:[^\\W\\d_]|[\u0900-\u097F])[\\w\u0900-\u097F]*)")
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+# Keycap digits ("2\ufe0f\u20e3") keep their digit: the selector and the keycap go.
+_KEYCAP_MARKS = re.compile("[\ufe00-\ufe0f\u20e3]")
+_EMOJI_RANGES = (
+    (0x1F000, 0x1FAFF), (0x2600, 0x27BF), (0x2B00, 0x2BFF), (0x2300, 0x23FF),
+    (0xE0000, 0xE007F), (0x3030, 0x3030), (0x303D, 0x303D), (0x3297, 0x3299),
+)
+_SYMBOL_MAP = str.maketrans({"\u203c": "!!", "\u2049": "?!", "\u2116": "No. "})
+# ALL-CAPS words (2+ letters, not glued to a letter or digit after them; an
+# IVRS number "N3210987654" has one letter and is left alone).
+_ALL_CAPS = re.compile(r"(?<![A-Za-z])[A-Z]{2,}(?![A-Za-z0-9])")
+_STRETCHED = re.compile(r"([A-Za-z])\1{2,}")
+# Sentence punctuation glued to the next word: after a letter, digit or
+# Devanagari sign, before a letter. Never before a digit ("12.5", "1,250.50").
+# A full stop after a single letter is an abbreviation ("H.No", "A.K.") and stays.
+_GLUED = re.compile("(?:(?<=[^\\W_][^\\W_])|(?<=[\u0900-\u097F]))([.,!?;:\u0964])(?=[^\\W\\d_]|[\u0900-\u097F])"
+                    "|(?<=[^\\W_])([,!?;:\u0964])(?=[^\\W\\d_]|[\u0900-\u097F])")
+_SPACE_BEFORE_MARK = re.compile(r"\s+(?=[,!?;:\u0964]|\.(?!\d))")
+# A whole Latin word: not part of an abbreviation ("H.No"), a contraction,
+# a path or a handle.
+_LATIN_WORD = re.compile(r"(?<![\w'\u2019/@.\u0900-\u097F-])[A-Za-z]+(?![\w'\u2019/@\u0900-\u097F-]|\.\S)")
 
 
 def to_ascii_digits(text: str) -> str:
@@ -40,37 +71,96 @@ def to_ascii_digits(text: str) -> str:
     return text.translate(_DEV_DIGITS)
 
 
+def _is_pictograph(ch: str) -> bool:
+    """Emoji, pictographs and other symbols that carry no words."""
+    cp = ord(ch)
+    if any(lo <= cp <= hi for lo, hi in _EMOJI_RANGES):
+        return True
+    return unicodedata.category(ch) == "So"
+
+
+def _hashtag_words(m: "re.Match") -> str:
+    """'#PowerCut' -> 'Power Cut', '#bijli_nahi' -> 'bijli nahi'."""
+    return " " + " ".join(_CAMEL.sub(" ", m.group(1)).split("_"))
+
+
+def _one_mark(m: "re.Match") -> str:
+    run = m.group(0)
+    if len(set(run)) == 1:
+        return run[0]
+    if "?" in run:
+        return "?"
+    return "!" if "!" in run else run[0]
+
+
+def strip_noise(s: str) -> str:
+    """Drop links, e-mail addresses, @handles and emoji; unwrap #hashtags.
+
+    Real posts carry them; they hold no meaning for the NLU and their digits
+    must not be read as IVRS, mobile or menu numbers. Keycap digits keep
+    their digit. A message that is nothing but noise (a thumbs-up, a lone link) is
+    kept as it is: an empty message would tell the NLU even less.
+    """
+    original = s
+    s = _URL.sub(" ", s)
+    s = _EMAIL.sub(" ", s)
+    s = _HANDLE.sub(" ", s)
+    s = _HASHTAG.sub(_hashtag_words, s)
+    s = _KEYCAP_MARKS.sub("", s.translate(_SYMBOL_MAP))
+    if any(ord(ch) >= 0x2300 or unicodedata.category(ch) == "So" for ch in s):
+        s = "".join(" " if _is_pictograph(ch) else ch for ch in s)
+    if not any(ch.isalnum() for ch in s):
+        return original
+    return s
+
+
+def _fold_word(m: "re.Match") -> str:
+    w = m.group(0)
+    low = w.lower()
+    return _VARIANT_MAP.get(low, w)
+
+
+def _normalize_once(text: str) -> str:
+    # Zero-width characters go before NFC: one between a letter and its mark
+    # would otherwise block the composition, and a second pass would compose.
+    s = unicodedata.normalize("NFC", _ZW.sub("", text))
+    s = s.translate(_NUKTA_FOLD).replace(_NUKTA, "")
+    s = to_ascii_digits(s)
+    s = strip_noise(s)
+    s = _SPACE_BEFORE_MARK.sub("", s)
+    s = _PUNCT_RUN.sub(r"\1", s)
+    s = _MIXED_END.sub(_one_mark, s)
+    s = _GLUED.sub(lambda m: (m.group(1) or m.group(2)) + " ", s)
+    s = _SPACES.sub(" ", s).strip()
+    s = _ALL_CAPS.sub(lambda m: m.group(0).lower(), s)
+    s = _STRETCHED.sub(r"\1\1", s)
+    # Variants are matched on lower-case words; other words keep their case.
+    return _LATIN_WORD.sub(_fold_word, s)
+
+
 def normalize(text: Optional[str]) -> str:
     """Normalise a user message for NLU and validation.
 
-    Devanagari digits to ASCII, Unicode NFC, nukta folded, ZWJ/ZWNJ dropped,
-    repeated punctuation and whitespace tidied, common romanised-Hindi
-    spelling variants mapped to one form. Case is kept (the N of an IVRS
-    number is case-insensitive anyway; featurizers lowercase).
+    Devanagari digits to ASCII, Unicode NFC, nukta folded, ZWJ/ZWNJ dropped;
+    links, @handles, e-mail addresses and emoji dropped, #hashtags unwrapped
+    ("#PowerCut" -> "Power Cut"; "#2" kept); runs of punctuation to one mark;
+    a space after sentence punctuation glued to a word (not inside numbers);
+    ALL-CAPS words lower-cased; letters stretched 3+ times squeezed to two;
+    common romanised-Hindi spelling variants mapped to one form. Other case is
+    kept (the N of an IVRS number is case-insensitive anyway; featurizers
+    lowercase). Idempotent: NLU and validation may both apply it.
     """
     if not text:
         return ""
-    # Zero-width characters go before NFC: one between a letter and its mark
-    # would otherwise block the composition, and a second pass would compose.
-    s = unicodedata.normalize("NFC", _ZW.sub("", str(text)))
-    s = s.translate(_NUKTA_FOLD).replace(_NUKTA, "")
-    s = to_ascii_digits(s)
-    s = _PUNCT_RUN.sub(r"\1", s)
-    s = _SPACES.sub(" ", s).strip()
-
-    def fold(m: "re.Match") -> str:
-        w = m.group(0)
-        return _VARIANT_MAP.get(w, w)
-
-    # Variants are matched on lower-case words; other words keep their case.
-    out = []
-    for token in s.split(" "):
-        low = token.lower()
-        if _WORD.fullmatch(low) and low in _VARIANT_MAP:
-            out.append(_VARIANT_MAP[low])
-        else:
-            out.append(token)
-    return " ".join(out)
+    s = str(text)
+    # Removing noise can bring marks or letters together ("!! 😡 !!"); a few
+    # passes reach the fixed point, which makes normalize idempotent.
+    for _ in range(4):
+        new = _normalize_once(s)
+        if new == s:
+            break
+        s = new
+    return s
 
 
 # Words that mark a Latin-script message as romanised Hindi.

@@ -10,10 +10,15 @@ Thin Rasa adapter over ``bijli.nlu_rules.resolve``:
   their closed sets (urban/rural/agriculture; no_supply, voltage, meter,
   line_damage, transformer, billing, other; hi/en);
 - a message that is only a number (plus filler like "mera IVRS number ... hai")
-  -> intent ``inform`` (confidence 1.0).
+  -> intent ``inform`` (confidence 1.0);
+- ``choose_option`` from the classifier without a bare menu choice in the
+  text ("My bill's 30,000/- too!!!") is demoted to the best other intent of
+  the ranking, or to ``nlu_fallback`` when that is below the fallback
+  threshold (this component runs after the FallbackClassifier, so it does
+  what that classifier would have done).
 The intent ranking is rewritten so the override is first.
 """
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Optional, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -26,12 +31,34 @@ from bijli.nlu_rules import NUMBER_ENTITIES, canonicalize_entities, language_in_
 
 INTENT_RANKING = "intent_ranking"
 EXTRACTOR = "MenuNumberResolver"
+CHOOSE_OPTION = "choose_option"
+NLU_FALLBACK = "nlu_fallback"
+# FallbackClassifier's threshold in config.yml.
+FALLBACK_THRESHOLD = 0.55
 
 
-def apply_override(data: Dict[Text, Any]) -> Dict[Text, Any]:
+def demote_choice(data: Dict[Text, Any], threshold: float = FALLBACK_THRESHOLD) -> None:
+    """The classifier said choose_option but the text holds no bare choice:
+    take the best-ranked other intent, or nlu_fallback below the threshold."""
+    ranking = [r for r in (data.get(INTENT_RANKING) or [])
+               if r.get("name") not in (CHOOSE_OPTION, NLU_FALLBACK)]
+    best: Optional[Dict[Text, Any]] = max(ranking, key=lambda r: r.get("confidence") or 0.0, default=None)
+    if best is None or (best.get("confidence") or 0.0) < threshold:
+        data[INTENT] = {"name": NLU_FALLBACK, "confidence": threshold}
+        data[INTENT_RANKING] = [{"name": NLU_FALLBACK, "confidence": threshold}] + [
+            {"name": r.get("name"), "confidence": r.get("confidence")} for r in ranking
+        ]
+        return
+    data[INTENT] = {"name": best.get("name"), "confidence": best.get("confidence")}
+    data[INTENT_RANKING] = [best] + [r for r in ranking if r is not best]
+
+
+def apply_override(data: Dict[Text, Any], fallback_threshold: float = FALLBACK_THRESHOLD) -> Dict[Text, Any]:
     """Apply the deterministic rules to a parse-result-like dict in place."""
     text = data.get(TEXT) or ""
     intent, number_entities = resolve(text)
+    if intent is None and (data.get(INTENT) or {}).get("name") == CHOOSE_OPTION:
+        demote_choice(data, fallback_threshold)
     entities = [e for e in (data.get(ENTITIES) or []) if e.get("entity") not in NUMBER_ENTITIES]
     if intent == "choose_option":
         entities = []  # a bare choice carries nothing else
@@ -72,9 +99,13 @@ def apply_override(data: Dict[Text, Any]) -> Dict[Text, Any]:
 class MenuNumberResolver(GraphComponent):
     """Overrides intent/entities for bare menu choices and number messages."""
 
+    def __init__(self, config: Optional[Dict[Text, Any]] = None) -> None:
+        self.fallback_threshold = float((config or {}).get("fallback_threshold", FALLBACK_THRESHOLD))
+
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {}
+        # Keep equal to the FallbackClassifier's threshold in config.yml.
+        return {"fallback_threshold": FALLBACK_THRESHOLD}
 
     @classmethod
     def create(
@@ -84,7 +115,7 @@ class MenuNumberResolver(GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> "MenuNumberResolver":
-        return cls()
+        return cls(config)
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
@@ -94,7 +125,7 @@ class MenuNumberResolver(GraphComponent):
                 INTENT_RANKING: message.get(INTENT_RANKING),
                 ENTITIES: message.get(ENTITIES),
             }
-            apply_override(data)
+            apply_override(data, self.fallback_threshold)
             message.set(ENTITIES, data[ENTITIES], add_to_output=True)
             if data.get(INTENT) is not message.get(INTENT):
                 message.set(INTENT, data[INTENT], add_to_output=True)

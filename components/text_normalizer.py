@@ -23,8 +23,13 @@ def realign_entities(original: Text, normalised: Text, entities: List[Dict[Text,
     """Move entity spans from ``original`` to ``normalised`` text.
 
     Each entity's original span is normalised on its own and searched for in
-    the normalised text, left to right. Entities whose span cannot be found
-    are dropped (and reported by the unit tests of the training data).
+    the normalised text, left to right. Noise removed before or inside the
+    span (links, @handles, emoji, punctuation runs) does not matter, since
+    the span loses it too. A span normalised alone can differ in case from
+    the same letters in context (an ALL-CAPS span "MPEB" is lower-cased alone,
+    but not inside "MPEBFail"), so the search ignores case. Entities whose span
+    cannot be found are dropped (and reported by the unit tests of the
+    training data).
     """
     out = []
     cursor = 0
@@ -33,11 +38,11 @@ def realign_entities(original: Text, normalised: Text, entities: List[Dict[Text,
         span_n = normalize(span)
         if not span_n:
             continue
-        idx = normalised.find(span_n, cursor)
-        if idx < 0:
-            idx = normalised.find(span_n)
+        idx = _find(normalised, span_n, cursor)
         if idx < 0:
             continue
+        if normalised[idx:idx + len(span_n)] != span_n:
+            span_n = normalised[idx:idx + len(span_n)]
         new = dict(ent)
         new["start"], new["end"] = idx, idx + len(span_n)
         if ent.get("value") == span:
@@ -45,6 +50,18 @@ def realign_entities(original: Text, normalised: Text, entities: List[Dict[Text,
         out.append(new)
         cursor = idx + len(span_n)
     return out
+
+
+def _find(text: Text, span: Text, cursor: int) -> int:
+    """Index of ``span`` in ``text``, after ``cursor`` first, then anywhere.
+
+    Case is ignored (when lower-casing keeps the lengths), so a span found
+    in a different case is not skipped for a later exact copy."""
+    hay, needle = text.lower(), span.lower()
+    if len(hay) != len(text) or len(needle) != len(span):
+        hay, needle = text, span
+    idx = hay.find(needle, cursor)
+    return idx if idx >= 0 else hay.find(needle)
 
 
 @DefaultV1Recipe.register(

@@ -198,6 +198,32 @@ def test_realign_entities_after_normalisation():
     assert e["value"] == "1100223344"
 
 
+def test_realign_entities_when_noise_is_removed_before_and_inside():
+    from components.text_normalizer import realign_entities
+
+    raw = ("@MPCZ_Official 😡😡 #PowerCut!!! IVRS N3210987654 pe light 😡 gone.since 3hrs, "
+           "METER JAL GAYA plzzzz https://t.co/x1")
+    spans = [("ivrs", "N3210987654"), ("complaint_category", "light 😡 gone"),
+             ("complaint_category", "METER JAL GAYA")]
+    ents = [{"entity": name, "value": span, "start": raw.index(span), "end": raw.index(span) + len(span)}
+            for name, span in spans]
+    text = normalize(raw)
+    out = realign_entities(raw, text, ents)
+    assert [(e["entity"], text[e["start"]:e["end"]]) for e in out] == [
+        ("ivrs", "N3210987654"), ("complaint_category", "light gone"), ("complaint_category", "meter jal gaya"),
+    ]
+    assert [e["value"] for e in out] == ["N3210987654", "light gone", "meter jal gaya"]
+
+
+def test_realign_entities_when_case_differs_in_context():
+    from components.text_normalizer import realign_entities
+
+    raw = "MPEBFail again, MPEB"
+    text = normalize(raw)
+    (e,) = realign_entities(raw, text, [{"entity": "x", "value": "MPEB", "start": 0, "end": 4}])
+    assert (e["start"], e["end"]) == (0, 4)
+
+
 def test_word_featurizer_keeps_devanagari_words():
     from sklearn.feature_extraction.text import CountVectorizer
 

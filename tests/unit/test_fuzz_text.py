@@ -6,7 +6,7 @@ an ``IvrsError``. Nothing else may escape (issue 8, part 7).
 """
 import re
 
-from hypothesis import example, given
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 from bijli.ivrs import IvrsError, find_ivrs, normalize_ivrs
@@ -49,9 +49,37 @@ def test_normalize_never_fails_and_leaves_tidy_text(text):
 @examples(800)
 @given(messages)
 def test_normalize_keeps_every_digit_in_order(text):
-    """Digits carry IVRS, mobile and menu numbers: none lost, none made up."""
+    """Digits carry IVRS, mobile and menu numbers: none lost, none made up.
+
+    Links, e-mail addresses and @handles are dropped whole, digits and all
+    (test_digits_of_links_and_handles_are_dropped); other text keeps them."""
+    assume("@" not in text and "://" not in text and "www." not in text.lower())
     ascii_in = [d for d in to_ascii_digits(text) if d in "0123456789"]
     assert [d for d in normalize(text) if d in "0123456789"] == ascii_in
+
+
+NOISE = ["@MPCZ_Official", "#PowerCut", "#bijli_nahi", "😡", "🙏🏽", "⚡", "!!!", "?!?!", "https://t.co/a1",
+         "www.mpcz.in/x", "PLZZZZ", "sirrrr", "bijliiii", "NAHI", ".", ",", "।"]
+WORDS = ["light", "gone", "bill", "meter", "kab", "aayegi", "बिजली", "नहीं", "है", "since", "3hrs", "2"]
+
+
+@examples(600)
+@given(st.lists(st.sampled_from(NOISE + WORDS), max_size=12), st.lists(st.sampled_from(["", " "]), max_size=12))
+def test_noisy_posts_normalise_to_a_fixed_point(parts, gaps):
+    """Posts made of handles, hashtags, emoji, links, stretched words and glued
+    punctuation: normalising twice changes nothing, and beside any word no
+    emoji or handle survives."""
+    text = "".join(p + (gaps[i] if i < len(gaps) else " ") for i, p in enumerate(parts))
+    out = normalize(text)
+    assert normalize(out) == out
+    if set(parts) & set(WORDS):
+        assert not any(ch in out for ch in "😡🙏🏽⚡@")
+    assert "!!" not in out and "??" not in out and "?!" not in out
+
+
+def test_digits_of_links_and_handles_are_dropped():
+    assert normalize("@user123 see https://t.co/9876543210 now") == "see now"
+    assert find_ivrs(normalize("www.x.in/3210987654 bill")) is None
 
 
 def test_normalize_of_nothing_is_empty():
@@ -164,3 +192,10 @@ def test_an_ivrs_inside_a_sentence_is_found(before, case, after):
 def test_find_ivrs_finds_a_stored_form_or_nothing(text):
     found = find_ivrs(text)
     assert found is None or STORED_IVRS.match(found)
+
+
+@examples(300)
+@given(written_ivrs((9, 10)), st.lists(st.sampled_from(NOISE), max_size=6))
+def test_an_ivrs_among_noise_is_found(case, noise):
+    raw, stored = case
+    assert find_ivrs(normalize(" ".join(noise + ["IVRS", raw] + noise))) == stored

@@ -71,3 +71,73 @@ def test_idempotent():
 ])
 def test_detect_language(text, lang):
     assert detect_language(text) == lang
+
+
+# --- noise of real posts (issue 11) ---------------------------------------------
+
+@pytest.mark.parametrize("raw, expected", [
+    ("@MPCZ_Official light nahi hai", "light nahi hai"),
+    ("bill dekho https://t.co/Ab12Cd34 please", "bill dekho please"),
+    ("see www.mpcz.in/bill?id=9876543210 for it", "see for it"),
+    ("mail me at ram.k@gmail.com", "mail me at"),
+    ("#PowerCut again #bijli_nahi", "Power Cut again bijli nahi"),
+    ("#बिजली_कटौती", "बिजली कटौती"),
+    ("#2", "#2"),
+    ("light gone 😡😡⚡ kab aayegi 🙏🏽", "light gone kab aayegi"),
+    ("2️⃣", "2"),
+    ("option 3\u20e3", "option 3"),
+    ("kab aayegi?!?!", "kab aayegi?"),
+    ("why!!??", "why?"),
+    ("WHY IS THE BILL SO HIGH", "why is the bill so high"),
+    ("plzzzz help sirrrr", "plzz help sirr"),
+    ("bijliiii nahiiii hai", "bijli nahi hai"),
+    ("light gone.since 3hrs", "light gone. since 3hrs"),
+    ("bill aaya,kitna hai?kab tak", "bill aaya, kitna hai? kab tak"),
+    ("बिजली नहीं है।कब आएगी", "बिजली नहीं है। कब आएगी"),
+])
+def test_noise_is_removed(raw, expected):
+    assert normalize(raw) == expected
+
+
+@pytest.mark.parametrize("raw", [
+    "₹1,250.50 paid", "12.5 units", "N3210987654", "ivrs N3210987654 hai", "10:30 baje", "30,000/-",
+])
+def test_numbers_and_ivrs_are_left_alone(raw):
+    assert normalize(raw) == raw
+
+
+def test_a_message_of_only_emoji_is_kept():
+    """"👍" alone still means something; an empty text would mean nothing."""
+    assert normalize("👍👍!!!") == "👍👍!"
+    assert normalize("light 👍") == "light"
+
+
+def test_abbreviations_are_not_split_or_folded():
+    assert normalize("pole outside H.No 221") == "pole outside H.No 221"
+    assert normalize("good job @MPCZ_Bhopal, transformer fixed") == "good job, transformer fixed"
+
+
+def test_ivrs_token_keeps_its_case_among_capitals():
+    assert normalize("MY IVRS IS N3210987654!!!") == "my ivrs is N3210987654!"
+
+
+def test_noise_normalisation_is_idempotent():
+    for s in ["@a #PowerCut!!! 😡 https://x.y/z light gone.since 3hrs?!?! PLZZZZ",
+              "!! 😡 !! ?? 🙏 ??", "gone.https://t.co/x", "#️⃣ 2️⃣ № 5"]:
+        assert normalize(normalize(s)) == normalize(s)
+
+
+def test_validation_finds_numbers_in_long_noisy_messages():
+    from bijli.complaints import find_number
+    from bijli.ivrs import find_ivrs
+    from bijli.nlu_rules import find_number_entities
+
+    post = ("@MPCZ_Official @CMMadhyaPradesh 😡😡 #PowerCut #Bhopal since 3hrs!!! NO LIGHT in our area "
+            "plzzzz help. My IVRS is N3210987654, bill ₹5,510 already paid.mobile 9876543210 "
+            "complaint no २६११२७०००१ pe koi action nahi??? https://t.co/Xy12")
+    text = normalize(post)
+    ents = [(e["entity"], e["value"]) for e in find_number_entities(text)]
+    assert ents == [("ivrs", "N3210987654"), ("mobile", "9876543210"), ("complaint_number", "2611270001")]
+    assert find_ivrs(text) == "N3210987654"
+    complaint = "COMPLAINT NO २६११२७०००१ pe 3 din se koi action nahi!!! 😡😡 @MPCZ_Official https://t.co/9a8b"
+    assert find_number(complaint) == "2611270001"
