@@ -76,6 +76,7 @@ def _add_billing(sub) -> None:
 
 def cmd_complaints_list(args, settings: Settings) -> int:
     from bijli import complaints as cx
+    from bijli.timefmt import format_ist
 
     db = _db(settings)
     try:
@@ -89,7 +90,7 @@ def cmd_complaints_list(args, settings: Settings) -> int:
     for c in rows:
         note = "OVERDUE" if c.overdue(now) else (c.assigned_to or "" if c.is_open else "")
         print(f"{c.number:<10}  {c.status:<10}  {c.category:<11}  {c.ivrs:<11}  {c.priority}  "
-              f"{cx.format_ist(c.created_at):<20}  {cx.format_ist(c.due_at):<20}  {note}".rstrip())
+              f"{format_ist(c.created_at, zone=False):<20}  {format_ist(c.due_at, zone=False):<20}  {note}".rstrip())
     print(f"{len(rows)} complaint(s)" + (" open" if args.open else ""))
     return 0
 

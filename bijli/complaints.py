@@ -18,7 +18,6 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bijli import timefmt
 from bijli.models import Complaint, utcnow
 from bijli.text import normalize
 
@@ -388,11 +387,3 @@ def resolve(session: Session, number: str, note: str = "", now: Optional[datetim
     session.flush()
     return view_of(c)
 
-
-# -- time -----------------------------------------------------------------
-
-def format_ist(dt: Optional[datetime]) -> str:
-    """'14-05-2025 16:30 IST' (24-hour clock, local time)."""
-    if dt is None:
-        return "-"
-    return timefmt.format_ist(dt) + " IST"

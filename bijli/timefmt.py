@@ -13,11 +13,15 @@ def to_ist(dt: datetime) -> datetime:
     return dt.astimezone(IST)
 
 
-def format_ist(dt: Optional[datetime]) -> str:
-    """'25-11-2026 22:41' (IST, 24-hour clock); '-' when there is no time."""
+def format_ist(dt: Optional[datetime], zone: bool = True) -> str:
+    """'25-11-2026 22:41 IST' (24-hour clock); '-' when there is no time.
+
+    The one way replies print a time. ``zone=False`` leaves out " IST" where the
+    zone is already said (an operator table's "(IST)" header, a text "by {time} IST")."""
     if dt is None:
         return "-"
-    return to_ist(dt).strftime("%d-%m-%Y %H:%M")
+    text = to_ist(dt).strftime("%d-%m-%Y %H:%M")
+    return text + " IST" if zone else text
 
 
 def month_label(bill_month: str) -> str:

@@ -31,7 +31,7 @@ from bijli.cues import bill_dispute
 from bijli.access import filed_by, own_connections, owns, sender_mobile, visible_complaints
 from bijli.billing import current_bill_view, get_consumer
 from bijli.money import format_inr
-from bijli.timefmt import date_label, month_label
+from bijli.timefmt import date_label, format_ist, month_label
 from bijli.flows import billing
 from bijli.flows.core import (
     SLOT_AREA, SLOT_ATTEMPTS, SLOT_CHOICES, SLOT_IVRS, SLOT_MENU, SLOT_PURPOSE, WAIT_IVRS, Reply, Services, Turn,
@@ -226,7 +226,7 @@ def _say_duplicate(r: Reply, c: cx.ComplaintView, full: bool) -> None:
     category = category_label(c.category, r.lang)
     if full:
         r.say("complaint_duplicate", category=category, ivrs=c.ivrs, number=c.number, status=status,
-              filed=cx.format_ist(c.created_at), due=cx.format_ist(c.due_at))
+              filed=format_ist(c.created_at), due=format_ist(c.due_at))
     else:
         r.say("complaint_duplicate_other", category=category, ivrs=c.ivrs, number=c.number, status=status)
 
@@ -297,7 +297,7 @@ def file(turn: Turn, services: Services, r: Reply) -> Reply:
         logger.info("complaint %s %s for %s (%s)", c.number, c.category, mask_mobile(turn.sender),
                     result.outcome)
         r.say("complaint_filed", number=c.number, category=category_label(c.category, r.lang),
-              ivrs=c.ivrs, filed=cx.format_ist(c.created_at), due=cx.format_ist(c.due_at),
+              ivrs=c.ivrs, filed=format_ist(c.created_at), due=format_ist(c.due_at),
               duration=duration(c.norm_hours, r.lang))
         if c.category == "line_damage":
             r.say("complaint_top_priority", helpline=services.settings.helpline)
@@ -394,9 +394,9 @@ def _show(turn: Turn, services: Services, r: Reply, found: List[cx.ComplaintView
         lines = [t("complaint_status_item", r.lang, number=c.number,
                    category=category_label(c.category, r.lang), ivrs=c.ivrs,
                    status=t("complaint_status_" + c.status, r.lang),
-                   filed=cx.format_ist(c.created_at), due=cx.format_ist(c.due_at))]
+                   filed=format_ist(c.created_at), due=format_ist(c.due_at))]
         if c.status == "resolved":
-            lines.append(t("complaint_resolved_on", r.lang, resolved=cx.format_ist(c.resolved_at)))
+            lines.append(t("complaint_resolved_on", r.lang, resolved=format_ist(c.resolved_at)))
         elif c.overdue(now):
             lines.append(t("complaint_overdue", r.lang, helpline=services.settings.helpline))
         r.text("\n".join(lines))

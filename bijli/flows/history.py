@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from bijli.access import owns
 from bijli.billing import current_bill_view, get_consumer, recent_bills
-from bijli.complaints import format_ist
+from bijli.timefmt import format_ist
 from bijli.timefmt import month_label
 from bijli.flows import billing
 from bijli.flows.core import Reply, Services, Turn

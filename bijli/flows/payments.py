@@ -132,7 +132,7 @@ def payment_update(turn: Turn, services: Services, r: Reply, ref: str) -> Reply:
     if view.status == "paid":
         paid = view.paid_amount_paise or 0
         r.say("payment_confirmed", amount=format_inr(paid), ivrs=view.ivrs, ref=view.ref,
-              paid_at=format_ist(view.paid_at) + " IST", receipt_no=view.receipt_no)
+              paid_at=format_ist(view.paid_at), receipt_no=view.receipt_no)
         if view.amount_mismatch:
             r.say("payment_mismatch", paid=format_inr(paid), requested=format_inr(view.amount_paise),
                   helpline=settings.helpline, ref=view.ref)

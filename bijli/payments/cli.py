@@ -111,13 +111,13 @@ def cmd_payments_list(args, settings: Settings) -> int:
         flags = ",".join(f for f in (v.flag_reason if v.flagged else "",
                                      "mismatch" if v.amount_mismatch else "") if f) or "-"
         if v.refunded_at is not None:
-            refund = f"refunded {format_ist(v.refunded_at)[:10]}"
+            refund = f"refunded {format_ist(v.refunded_at, zone=False)[:10]}"
         elif v.flagged:
             refund = f"{format_inr(v.refund_paise)} due"
         else:
             refund = "-"
         print(f"{v.ref:<22}  {v.ivrs:<11}  {format_inr(v.amount_paise):>11}  {paid:>11}  "
-              f"{v.status:<9}  {flags:<11}  {refund:<24}  {format_ist(v.created_at):<16}  "
+              f"{v.status:<9}  {flags:<11}  {refund:<24}  {format_ist(v.created_at, zone=False):<16}  "
               f"{mask_mobile(v.sender) or '-'}")
     print(f"{len(rows)} payment(s)" + (" flagged" if args.flagged else "")
           + (f" for IVRS {args.ivrs}" if args.ivrs else ""))

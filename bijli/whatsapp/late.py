@@ -46,7 +46,7 @@ def outside_window(db: Database, wa_id: str, now: Optional[datetime] = None,
 def confirmation_parameters(view: PaymentView) -> List[str]:
     """The template's body parameters: amount, IVRS, reference, receipt, paid at (IST)."""
     return [format_inr(view.paid_amount_paise or view.amount_paise), view.ivrs, view.ref,
-            view.receipt_no or view.ref, format_ist(view.paid_at) + " IST" if view.paid_at else "-"]
+            view.receipt_no or view.ref, format_ist(view.paid_at)]
 
 
 def confirmation_content(settings: Settings, view: PaymentView, lang: str) -> Dict[str, Any]:

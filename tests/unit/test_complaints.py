@@ -9,6 +9,7 @@ from bijli import complaints as cx
 from bijli.db import make_engine
 from bijli.migrate import alembic_config, upgrade
 from bijli.models import Complaint
+from bijli.timefmt import format_ist
 
 T0 = datetime(2025, 5, 14, 6, 0)  # naive UTC = 11:30 IST
 
@@ -215,9 +216,9 @@ def test_category_from_free_text(text, category):
 
 
 def test_times_are_shown_in_ist():
-    assert cx.format_ist(datetime(2025, 1, 1, 0, 0)) == "01-01-2025 05:30 IST"
-    assert cx.format_ist(datetime(2025, 1, 1, 20, 0)) == "02-01-2025 01:30 IST"
-    assert cx.format_ist(None) == "-"
+    assert format_ist(datetime(2025, 1, 1, 0, 0)) == "01-01-2025 05:30 IST"
+    assert format_ist(datetime(2025, 1, 1, 20, 0)) == "02-01-2025 01:30 IST"
+    assert format_ist(None) == "-"
 
 
 # -- schema ------------------------------------------------------------------------

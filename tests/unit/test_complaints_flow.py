@@ -9,6 +9,7 @@ from bijli import complaints as cx
 from bijli.flows.core import Turn
 from bijli.flows.router import handle
 from bijli.models import Complaint, utcnow
+from bijli.timefmt import format_ist
 
 # Demo data (bijli/seed.py): 9826000001 has one urban connection N3210000001;
 # 9812345678 has N3210987654 (urban) and 1100223344 (rural); 9977000001 has
@@ -69,7 +70,7 @@ def test_each_category_from_free_text_is_filed_after_yes(services, text, intent,
     [c] = complaints(services.db)
     assert c.category == category and c.ivrs == "N3210000001" and c.status == "registered"
     assert c.number in filed and words in filed
-    assert cx.format_ist(c.due_at) in filed and "IST" in filed
+    assert format_ist(c.due_at) in filed and "IST" in filed
     assert c.details == text  # the consumer's own words, for the lineman
     assert c.due_at - c.created_at == timedelta(hours=cx.norm(category).hours("urban"))
 
@@ -226,11 +227,11 @@ def test_duplicate_told_to_another_number_gives_only_number_and_status(services)
     again = stranger.say("N3210000001", "inform")
     assert c.number in again and "Status: registered" not in again and "(status: registered)" in again
     assert "No new complaint" in again and "Shall I register" not in again
-    assert cx.format_ist(c.created_at) not in again and cx.format_ist(c.due_at) not in again
+    assert format_ist(c.created_at) not in again and format_ist(c.due_at) not in again
     assert len(complaints(services.db)) == 1
     # its filer (and the registered mobile) gets the full answer, with filed and due times
     full = Chat(services, sender="919826000001", lang="en").say("light nahi hai", "report_no_supply")
-    assert c.number in full and cx.format_ist(c.due_at) in full
+    assert c.number in full and format_ist(c.due_at) in full
 
 
 # -- status ---------------------------------------------------------------------
@@ -245,10 +246,10 @@ def test_status_by_number_in_both_languages(services):
     c = _file(services, category="meter")
     en = Chat(services, lang="en").say(f"status of complaint {c.number}", "complaint_status",
                                        complaint_number=c.number)
-    assert c.number in en and "Status: registered" in en and cx.format_ist(c.due_at) in en
-    assert "Filed: " + cx.format_ist(c.created_at) in en
+    assert c.number in en and "Status: registered" in en and format_ist(c.due_at) in en
+    assert "Filed: " + format_ist(c.created_at) in en
     hi = Chat(services).say(f"शिकायत {c.number} की स्थिति", "complaint_status")
-    assert "स्थिति: दर्ज" in hi and "समय-सीमा: " + cx.format_ist(c.due_at) in hi
+    assert "स्थिति: दर्ज" in hi and "समय-सीमा: " + format_ist(c.due_at) in hi
 
 
 def test_status_by_ivrs_lists_latest_first(services):

@@ -98,7 +98,7 @@ def test_pay_sends_the_order_card_with_the_bill_as_its_single_item(svc):
                                                        f"(IVRS {IVRS})", "amount": amount, "quantity": 1}],
                 "subtotal": amount, "tax": {"value": 0, "offset": 100},
                 "expiration": {"timestamp": str(epoch(expires)),
-                               "description": f"Pay by {format_ist(expires)} IST"}}}}}}
+                               "description": f"Pay by {format_ist(expires, zone=False)} IST"}}}}}}
     # The UPI link and the QR stay, for a phone without WhatsApp Pay.
     texts = "\n".join(m.text for m in r.messages)
     assert f"tr={ref}&" in texts and [m.image for m in r.messages if m.image]
