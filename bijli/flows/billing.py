@@ -31,13 +31,17 @@ MAX_IVRS_TRIES = 3
 
 
 def ivrs_in_turn(turn: Turn) -> Optional[str]:
-    """A well-formed IVRS number from the NLU entity or the message text."""
-    for candidate in (turn.entities.get("ivrs"), turn.norm):
-        if candidate:
-            found = find_ivrs(candidate)
-            if found:
-                return found
-    return None
+    """A well-formed IVRS number from the NLU entity or the message text; never
+    a number the NLU read as a mobile or a complaint number ("mera mobile 98...")."""
+    entity = turn.entities.get("ivrs")
+    found = find_ivrs(entity) if entity else None
+    if found:
+        return found
+    found = find_ivrs(turn.norm)
+    others = {str(turn.entities.get(name) or "") for name in ("mobile", "complaint_number")}
+    if found and found.lstrip("N") in others:
+        return None
+    return found
 
 
 def start_lookup(turn: Turn, services: Services, r: Reply, purpose: str,

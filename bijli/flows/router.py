@@ -4,7 +4,6 @@
 handler; ``OPTIONS`` maps a menu option id (``bijli/menus.yml``) to its
 handler. Menu numbers are read against the menu shown last (slot ``menu``).
 """
-import re
 from typing import Callable, Dict, Optional
 
 from bijli.flows import billing
@@ -15,36 +14,24 @@ from bijli.flows.core import (
     SLOT_PURPOSE, WAIT_IVRS, Reply, Services, Turn, start,
 )
 from bijli.menus import load_menus, menu
+from bijli.nlu_rules import parse_menu_choice
 from bijli.preferences import set_language
 from bijli.whatsapp import reminders as bill_reminders
 
 Handler = Callable[[Turn, Services, Reply], Reply]
 
-_ORDINALS = {
-    "pehla": 1, "pahla": 1, "first": 1, "पहला": 1, "एक": 1, "ek": 1,
-    "doosra": 2, "dusra": 2, "doosara": 2, "second": 2, "दूसरा": 2, "दो": 2, "do": 2,
-    "teesra": 3, "tisra": 3, "third": 3, "तीसरा": 3, "तीन": 3, "teen": 3,
-    "chautha": 4, "fourth": 4, "चौथा": 4, "चार": 4, "char": 4,
-    "paanchva": 5, "panchva": 5, "fifth": 5, "पांचवा": 5, "पाँचवाँ": 5, "पांच": 5, "paanch": 5,
-}
 _MENU_WORDS = {"0", "menu", "main menu", "मेनू", "मुख्य मेनू", "start", "restart", "शुरू"}
-_OPTION_TEXT = re.compile(r"^\s*(?:option|opt|no\.?|number|नंबर|विकल्प|#)?\s*(\d{1,2})\s*[.)]?\s*$", re.I)
 
 
 def option_number(turn: Turn) -> Optional[int]:
-    """The menu number the user chose, from the NLU entity or the text."""
+    """The menu number the user chose: the NLU's ``option`` entity, else a bare
+    choice in the text ("2", "option 2", "दूसरा"), read by the same rule as the
+    NLU's MenuNumberResolver. "do din se" or "₹500" is no choice."""
     value = turn.entities.get("option")
     if value is not None and str(value).strip().isdigit():
         return int(str(value).strip())
-    text = turn.norm.strip().lower()
-    m = _OPTION_TEXT.match(text)
-    if m:
-        return int(m.group(1))
-    words = text.replace(".", " ").split()
-    for w in words:
-        if w in _ORDINALS and len(words) <= 3:
-            return _ORDINALS[w]
-    return None
+    choice = parse_menu_choice(turn.norm)
+    return int(choice) if choice is not None else None
 
 
 # -- simple replies -------------------------------------------------------

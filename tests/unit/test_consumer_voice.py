@@ -183,3 +183,23 @@ def test_ivrs_help_intent_anywhere(services):
     assert "at the top of your electricity bill" in out
     assert "1. By registered mobile number" in out
     assert chat.slots["purpose"] == "view"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("2", 2), ("option 3", 3), ("दूसरा", 2), ("२", 2), ("teesra", 3),
+    ("do din se", None), ("char baje se light nahi", None), ("₹500", None), ("30,000/-", None),
+    ("3 ghante", None), ("ek number ki bakwas service", None),
+])
+def test_menu_number_in_the_flows_is_only_a_bare_choice(text, expected):
+    from bijli.flows.core import Turn
+    from bijli.flows.router import option_number
+    assert option_number(Turn(sender=STRANGER, text=text)) == expected
+
+
+def test_a_mobile_number_is_not_taken_for_an_ivrs(services):
+    from bijli.flows.billing import ivrs_in_turn
+    from bijli.flows.core import Turn
+    assert ivrs_in_turn(Turn(sender=STRANGER, text="mera mobile 9876543210 hai",
+                             entities={"mobile": "9876543210"})) is None
+    assert ivrs_in_turn(Turn(sender=STRANGER, text="IVRS 1100223344 aur mobile 9876543210",
+                             entities={"ivrs": "1100223344", "mobile": "9876543210"})) == "1100223344"
