@@ -18,7 +18,7 @@ CONTRACT_INTENTS = [
     "greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "show_menu", "pay_bill",
     "check_bill", "past_bills", "payment_status", "register_complaint", "report_no_supply",
     "complaint_status", "new_connection", "change_language", "choose_option", "inform",
-    "human_handoff", "out_of_scope",
+    "human_handoff", "ivrs_help", "out_of_scope",
 ]
 MIN_TRAIN, MIN_TEST = 40, 10
 # [text](entity) or [text]{"entity": ..., "value": ...}
