@@ -303,9 +303,9 @@ def resolve(text: Optional[str]) -> Tuple[Optional[str], List[Dict[str, Any]]]:
 
 # --- canonical entity values ---------------------------------------------------
 
-AREA_TYPES = ("urban", "rural", "agriculture")
-COMPLAINT_CATEGORIES = ("no_supply", "voltage", "meter", "line_damage", "transformer", "billing", "other")
-LANGUAGES = ("hi", "en")
+# The values themselves are defined once, in bijli.vocab; the keys below map
+# what people write onto them.
+from bijli.vocab import AREA_TYPES, COMPLAINT_CATEGORIES, LANGUAGES  # noqa: E402
 
 _AREA_KEYS = (
     ("agriculture", ("agri", "kheti", "khet", "खेत", "खेती", "krishi", "कृषि", "farm", "pump", "पंप",
@@ -317,11 +317,12 @@ _AREA_KEYS = (
 )
 _CATEGORY_KEYS = (
     ("transformer", ("transformer", "trasformer", "transfarmer", "ट्रांसफ", "ट्रान्सफ", "dp ", "dp me", "डीपी")),
-    ("meter", ("meter", "meater", "mitar", "मीटर", "reading", "रीडिंग")),
+    ("meter", ("meter", "meater", "mitar", "मीटर")),
     ("voltage", ("voltage", "volteg", "voltej", "वोल्टेज", "वोल्टेज", "volt")),
     ("line_damage", ("taar", "tar ", "tar", "wire", "तार", "pole", "khamba", "khambha", "खंभ", "खम्भ",
                      "spark", "स्पार्क", "chingari", "चिंगारी", "line", "लाइन", "current", "करंट", "cable")),
-    ("billing", ("bill", "बिल", "billing")),
+    ("billing", ("bill", "बिल", "billing", "reading", "रीडिंग")),
+    ("other", ("chori", "theft", "katiya", "katiya", "hook", "चोरी", "कटिया")),
     ("no_supply", ("supply", "सप्लाई", "no power", "light nahi", "bijli nahi", "बिजली नहीं", "लाइट नहीं")),
 )
 _LANGUAGE_KEYS = (
@@ -346,12 +347,16 @@ def canonical_area(value: Optional[str]) -> Optional[str]:
     return v if v in AREA_TYPES else _by_keys(v, _AREA_KEYS)
 
 
-def canonical_category(value: Optional[str]) -> str:
-    """One of COMPLAINT_CATEGORIES (``other`` if nothing matches)."""
+def canonical_category(value: Optional[str]) -> Optional[str]:
+    """One of COMPLAINT_CATEGORIES for a span that names one, else None.
+
+    A span that names nothing ("too", "for october", "huge": DIET tags such
+    fragments of long posts) is no category; the flow then reads the whole
+    message's keywords instead of filing it as ``other``."""
     v = str(value or "").strip().lower()
     if v in COMPLAINT_CATEGORIES:
         return v
-    return _by_keys(v + " ", _CATEGORY_KEYS) or "other"
+    return _by_keys(v + " ", _CATEGORY_KEYS)
 
 
 def canonical_language(value: Optional[str]) -> Optional[str]:
@@ -364,7 +369,7 @@ def canonical_language(value: Optional[str]) -> Optional[str]:
 
 def canonicalize_entities(entities: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
     """Force ``area_type``, ``complaint_category`` and ``language`` values into
-    their closed sets; drop area/language entities that match nothing."""
+    their closed sets; drop those that name nothing in them."""
     out = []
     for e in entities:
         name = e.get("entity")
@@ -374,7 +379,10 @@ def canonicalize_entities(entities: List[Dict[str, Any]]) -> List[Dict[str, Any]
                 continue
             e = {**e, "value": v}
         elif name == "complaint_category":
-            e = {**e, "value": canonical_category(e.get("value"))}
+            v = canonical_category(e.get("value"))
+            if v is None:
+                continue
+            e = {**e, "value": v}
         elif name == "language":
             v = canonical_language(e.get("value"))
             if v is None:

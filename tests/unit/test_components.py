@@ -120,6 +120,7 @@ def test_canonical_area_unknown():
     ("वोल्टेज कम", "voltage"), ("taar toot gaya", "line_damage"), ("खंभा गिर गया", "line_damage"),
     ("transformer jal gaya", "transformer"), ("ट्रांसफार्मर", "transformer"), ("bill galat", "billing"),
     ("bijli chori", "other"), ("billing", "billing"), ("no_supply", "no_supply"),
+    ("reading galat li", "billing"), ("too", None), ("for october", None), ("huge", None),
 ])
 def test_canonical_category(span, value):
     assert canonical_category(span) == value
