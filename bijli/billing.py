@@ -31,10 +31,12 @@ class BillView:
 
 
 def get_consumer(session: Session, ivrs: str) -> Optional[Consumer]:
+    """The consumer of this connection, or None."""
     return session.get(Consumer, ivrs)
 
 
 def consumers_by_mobile(session: Session, mobile10: str) -> List[Consumer]:
+    """The connections registered to a 10-digit mobile, in IVRS order (the order the menu lists them)."""
     if not mobile10 or len(mobile10) != 10:
         return []
     return list(session.execute(
@@ -43,18 +45,21 @@ def consumers_by_mobile(session: Session, mobile10: str) -> List[Consumer]:
 
 
 def current_bill(session: Session, ivrs: str) -> Optional[Bill]:
+    """The newest bill of a connection (by bill month), or None."""
     return session.execute(
         select(Bill).where(Bill.ivrs == ivrs).order_by(Bill.bill_month.desc()).limit(1)
     ).scalar_one_or_none()
 
 
 def recent_bills(session: Session, ivrs: str, limit: int = 6) -> List[Bill]:
+    """The last ``limit`` bills of a connection, newest first."""
     return list(session.execute(
         select(Bill).where(Bill.ivrs == ivrs).order_by(Bill.bill_month.desc()).limit(limit)
     ).scalars())
 
 
 def bill_view(consumer: Consumer, bill: Bill) -> BillView:
+    """A detached view of a bill for replies, safe after the session has closed."""
     return BillView(
         ivrs=consumer.ivrs, name=consumer.name, area_type=consumer.area_type,
         bill_id=bill.id, bill_month=bill.bill_month, bill_date=bill.bill_date,
@@ -64,6 +69,7 @@ def bill_view(consumer: Consumer, bill: Bill) -> BillView:
 
 
 def current_bill_view(session: Session, ivrs: str) -> Optional[BillView]:
+    """The current bill's view, or None if there is no such consumer or no bill."""
     consumer = get_consumer(session, ivrs)
     if consumer is None:
         return None

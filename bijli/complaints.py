@@ -20,8 +20,10 @@ from sqlalchemy.orm import Session
 
 from bijli.models import Complaint, utcnow
 from bijli.text import normalize
+from bijli.vocab import COMPLAINT_CATEGORIES
 
-CATEGORIES = ("no_supply", "voltage", "meter", "line_damage", "transformer", "billing", "other")
+# The name the flows and the CLI know; the list itself lives in bijli.vocab.
+CATEGORIES = COMPLAINT_CATEGORIES
 STATUSES = ("registered", "assigned", "resolved")
 OPEN_STATUSES = ("registered", "assigned")
 # Allowed moves; re-assigning an assigned complaint (new lineman) is allowed.
@@ -86,6 +88,7 @@ def load_norms(path: Path = NORMS_FILE) -> Dict[str, Norm]:
 
 
 def norm(category: str) -> Norm:
+    """The restoration norm of a category (bijli/norms.yml)."""
     return load_norms()[category]
 
 
@@ -181,6 +184,7 @@ def find_number(text: Optional[str]) -> Optional[str]:
 
 
 def is_number(value: str) -> bool:
+    """A complaint number: 10 digits, no leading zero (so it is never taken for a mobile's 0-prefix)."""
     return bool(value) and len(value) == NUMBER_DIGITS and value.isdigit() and value[0] != "0"
 
 
@@ -217,7 +221,9 @@ class ComplaintView:
         return int(round((self.due_at - self.created_at).total_seconds() / 3600))
 
 
-def view_of(c: Complaint) -> ComplaintView:
+def view_of(complaint: Complaint) -> ComplaintView:
+    """A detached copy of the row, safe to use after its session has closed."""
+    c = complaint
     return ComplaintView(
         number=c.number, ivrs=c.ivrs, category=c.category, area_type=c.area_type,
         priority=c.priority, status=c.status, details=c.details or "",
@@ -252,6 +258,7 @@ def open_complaint(session: Session, ivrs: str, category: str) -> Optional[Compl
 
 
 def clean_details(text: Optional[str]) -> str:
+    """The consumer's details on one line, cut to what the column holds."""
     return " ".join((text or "").split())[:MAX_DETAILS]
 
 
@@ -324,6 +331,7 @@ def _already_filed(session: Session, ivrs: str, category: str,
 # -- queries ----------------------------------------------------------------
 
 def get(session: Session, number: str) -> Optional[ComplaintView]:
+    """The complaint with this number, or None."""
     c = _row(session, number)
     return view_of(c) if c else None
 

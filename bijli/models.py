@@ -4,21 +4,34 @@ The schema is owned by Alembic migrations (``bijli/migrations``); these
 models describe it for queries.
 """
 from datetime import date, datetime, timezone
+from typing import Any
 
 from sqlalchemy import (
-    BigInteger, Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
     text,
 )
 from sqlalchemy.orm import declarative_base, relationship
 
-Base = declarative_base()
+from bijli.vocab import AREA_TYPES
+
+# Typed Any: SQLAlchemy 1.4 has no type information, and mypy needs a declared base to subclass.
+Base: Any = declarative_base()
 
 
 def utcnow() -> datetime:
+    """Now as naive UTC: the database stores naive UTC everywhere (bijli.timefmt shows IST)."""
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
-AREA_TYPES = ("urban", "rural", "agriculture")
 # Sender ids (wa_id, web-chat session UUID, ...) fit in this many characters everywhere.
 SENDER_LENGTH = 128
 OPEN_COMPLAINT = "status IN ('registered', 'assigned')"
@@ -105,7 +118,8 @@ class SenderPreference(Base):
     updated_at = Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
 
-__all__ = ["Base", "Consumer", "Bill", "Payment", "PaymentEvent", "SenderPreference", "Lookup", "AREA_TYPES", "SENDER_LENGTH", "utcnow", "date"]
+__all__ = ["Base", "Consumer", "Bill", "Payment", "PaymentEvent", "SenderPreference", "Lookup", "AREA_TYPES",
+           "SENDER_LENGTH", "utcnow", "date"]
 
 
 class PaymentEvent(Base):

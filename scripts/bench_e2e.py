@@ -33,6 +33,7 @@ import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from importlib.metadata import version
 from pathlib import Path
@@ -43,8 +44,10 @@ sys.path.insert(0, str(ROOT))
 
 import requests  # noqa: E402
 
-from bijli.payments.cli import TIMEOUT, WEBHOOK_PATH, _stored  # noqa: E402
+from bijli.db import Database  # noqa: E402
+from bijli.payments.cli import TIMEOUT, WEBHOOK_PATH  # noqa: E402
 from bijli.payments.events import paid_event, signed  # noqa: E402
+from bijli.payments.queries import payment_view  # noqa: E402
 from bijli.settings import Settings  # noqa: E402
 from tests.e2e.harness import Live, start_servers  # noqa: E402
 
@@ -77,6 +80,110 @@ PARSE_TEXTS = [
 ]
 
 
+# -- results ---------------------------------------------------------------------------
+# Measuring (the functions under "measurements") fills these; write_report and the
+# printed summary only read them.
+
+@dataclass(frozen=True)
+class Stats:
+    """Summary of a list of timings (ms); NaN when there are none."""
+
+    n: int
+    p50: float
+    p95: float
+    max: float
+    mean: float
+
+
+@dataclass(frozen=True)
+class Machine:
+    """Where the run happened, for the report's header."""
+
+    date: str
+    nproc: str
+    cpu: str
+    mem: str
+    python: str
+    rasa: str
+    rasa_sdk: str
+    os: str
+
+
+@dataclass(frozen=True)
+class PaymentRef:
+    """A pending payment a walk-through's Pay created, and who made it."""
+
+    sender: str
+    ref: str
+
+
+@dataclass
+class Walk:
+    """One walk-through: each step's round-trip (ms), the payment it made, problems seen."""
+
+    timings: List[Tuple[str, float]] = field(default_factory=list)
+    payment: Optional[PaymentRef] = None
+    problems: List[str] = field(default_factory=list)
+
+
+@dataclass
+class WalkRun:
+    """Many walk-throughs: round-trips per step, the payments made, problems, wall time (s)."""
+
+    per_step: Dict[str, List[float]]
+    payments: List[PaymentRef]
+    problems: List[str]
+    wall_seconds: float
+
+    def all_ms(self) -> List[float]:
+        return [x for v in self.per_step.values() for x in v]
+
+
+@dataclass(frozen=True)
+class ParseRun:
+    """``/model/parse`` round-trips (ms) and the intent each message got."""
+
+    times: List[float]
+    intents: Dict[str, str]
+
+
+@dataclass(frozen=True)
+class WebhookRun:
+    """Webhook round-trips (ms) of first and duplicate deliveries, the answers counted by
+    "status result", and how many payers were told once and twice."""
+
+    first: List[float]
+    again: List[float]
+    answers: Dict[str, Dict[str, int]]
+    told: int
+    told_twice: int
+
+
+@dataclass(frozen=True)
+class ServerMemory:
+    """A server process's resident memory after the run (MB) and its child processes."""
+
+    pid: int
+    children: int
+    rss_mb: float
+    peak_mb: float
+
+
+@dataclass(frozen=True)
+class Results:
+    """Everything the report and the summary show."""
+
+    machine: Machine
+    args: argparse.Namespace
+    model: Path
+    seq: WalkRun
+    con: WalkRun
+    parse: ParseRun
+    hook: WebhookRun
+    mem: Dict[str, ServerMemory]
+    startup: Dict[str, float]
+
+
 # -- small helpers -------------------------------------------------------------------
 
 def pct(values: List[float], p: float) -> float:
@@ -89,10 +196,10 @@ def pct(values: List[float], p: float) -> float:
     return xs[lo] + (xs[hi] - xs[lo]) * (k - lo)
 
 
-def stats(values: List[float]) -> Dict[str, float]:
-    return {"n": len(values), "p50": pct(values, 50), "p95": pct(values, 95),
-            "max": max(values) if values else float("nan"),
-            "mean": sum(values) / len(values) if values else float("nan")}
+def stats(values: List[float]) -> Stats:
+    return Stats(n=len(values), p50=pct(values, 50), p95=pct(values, 95),
+                 max=max(values) if values else float("nan"),
+                 mean=sum(values) / len(values) if values else float("nan"))
 
 
 def newest_model() -> Optional[Path]:
@@ -109,6 +216,12 @@ def proc_status_mb(pid: int) -> Dict[str, float]:
             if key in ("VmRSS", "VmHWM"):
                 out[key] = int(rest.split()[0]) / 1024.0   # kB -> MB
     return out
+
+
+def server_memory(pid: int) -> ServerMemory:
+    status = proc_status_mb(pid)
+    return ServerMemory(pid=pid, children=len(children(pid)), rss_mb=status["VmRSS"],
+                        peak_mb=status["VmHWM"])
 
 
 def children(pid: int) -> List[int]:
@@ -130,7 +243,7 @@ def children(pid: int) -> List[int]:
     return found
 
 
-def machine() -> Dict[str, str]:
+def machine() -> Machine:
     cpu = ""
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -147,10 +260,10 @@ def machine() -> Dict[str, str]:
                 break
     except OSError:
         pass
-    return {"date": time.strftime("%Y-%m-%d %H:%M %Z"), "nproc": str(len(os.sched_getaffinity(0))),
-            "cpu": cpu, "mem": mem, "python": platform.python_version(),
-            "rasa": version("rasa"), "rasa_sdk": version("rasa-sdk"),
-            "os": f"{platform.system()} {platform.release()}"}
+    return Machine(date=time.strftime("%Y-%m-%d %H:%M %Z"), nproc=str(len(os.sched_getaffinity(0))),
+                   cpu=cpu, mem=mem, python=platform.python_version(),
+                   rasa=version("rasa"), rasa_sdk=version("rasa-sdk"),
+                   os=f"{platform.system()} {platform.release()}")
 
 
 # -- the bench consumers ----------------------------------------------------------------
@@ -180,66 +293,65 @@ def import_bench_consumers(live: Live, count: int) -> None:
 
 # -- measurements ---------------------------------------------------------------------------
 
-def walkthrough(live: Live, i: int) -> Tuple[List[Tuple[str, float]], Optional[Tuple[str, str]], List[str]]:
-    """One walk-through for bench sender i: [(step, ms)], (sender, payment ref), problems seen."""
+def walkthrough(live: Live, i: int) -> Walk:
+    """One walk-through for bench sender i, checked as it goes (Pay button, UPI link)."""
     sender, ivrs = bench_sender(i), bench_ivrs(i)
-    timings: List[Tuple[str, float]] = []
-    problems: List[str] = []
-    ref = None
+    walk = Walk()
     for step, text in zip(STEPS, ["Hi", "2", "2", "1", ivrs, "1"]):
         t0 = time.perf_counter()
         try:
             reply = live.send(sender, text)
         except requests.RequestException as e:
-            problems.append(f"{sender} {step}: {e.__class__.__name__}")
+            walk.problems.append(f"{sender} {step}: {e.__class__.__name__}")
             break
-        timings.append((step, (time.perf_counter() - t0) * 1000.0))
+        walk.timings.append((step, (time.perf_counter() - t0) * 1000.0))
         joined = "\n".join(m.get("text") or "" for m in reply)
         if step == "IVRS" and not any(b.get("payload") == "1" for m in reply for b in m.get("buttons") or []):
-            problems.append(f"{sender} IVRS: no Pay button in {joined[:120]!r}")
+            walk.problems.append(f"{sender} IVRS: no Pay button in {joined[:120]!r}")
         if step == "1 (Pay)":
             m = re.search(r"[?&]tr=([A-Z0-9]+)", joined)
             if m:
-                ref = (sender, m.group(1))
+                walk.payment = PaymentRef(sender, m.group(1))
             else:
-                problems.append(f"{sender} Pay: no UPI link in {joined[:120]!r}")
-    return timings, ref, problems
+                walk.problems.append(f"{sender} Pay: no UPI link in {joined[:120]!r}")
+    return walk
 
 
-def sequential(live: Live, first: int, count: int):
-    per_step: Dict[str, List[float]] = {s: [] for s in STEPS}
-    refs, problems = [], []
+def _add(run: WalkRun, walk: Walk) -> None:
+    for step, ms in walk.timings:
+        run.per_step[step].append(ms)
+    if walk.payment:
+        run.payments.append(walk.payment)
+    run.problems.extend(walk.problems)
+
+
+def sequential(live: Live, first: int, count: int) -> WalkRun:
+    run = WalkRun({s: [] for s in STEPS}, [], [], 0.0)
     t0 = time.perf_counter()
     for i in range(first, first + count):
-        timings, ref, probs = walkthrough(live, i)
-        for step, ms in timings:
-            per_step[step].append(ms)
-        refs += [ref] if ref else []
-        problems += probs
-    return per_step, refs, problems, time.perf_counter() - t0
+        _add(run, walkthrough(live, i))
+    run.wall_seconds = time.perf_counter() - t0
+    return run
 
 
-def concurrent(live: Live, first: int, threads: int, per_thread: int):
-    per_step: Dict[str, List[float]] = {s: [] for s in STEPS}
-    refs, problems = [], []
+def concurrent(live: Live, first: int, threads: int, per_thread: int) -> WalkRun:
+    run = WalkRun({s: [] for s in STEPS}, [], [], 0.0)
     lock = threading.Lock()
 
     def worker(t: int) -> None:
         for j in range(per_thread):
-            timings, ref, probs = walkthrough(live, first + t * per_thread + j)
+            walk = walkthrough(live, first + t * per_thread + j)
             with lock:
-                for step, ms in timings:
-                    per_step[step].append(ms)
-                refs.extend([ref] if ref else [])
-                problems.extend(probs)
+                _add(run, walk)
 
     t0 = time.perf_counter()
     with ThreadPoolExecutor(max_workers=threads) as pool:
         list(pool.map(worker, range(threads)))
-    return per_step, refs, problems, time.perf_counter() - t0
+    run.wall_seconds = time.perf_counter() - t0
+    return run
 
 
-def parse_latency(live: Live, rounds: int) -> Tuple[List[float], Dict[str, str]]:
+def parse_latency(live: Live, rounds: int) -> ParseRun:
     url = f"{live.rasa_url}/model/parse"
     intents: Dict[str, str] = {}
     for text in PARSE_TEXTS:   # warm-up pass, not measured
@@ -253,7 +365,7 @@ def parse_latency(live: Live, rounds: int) -> Tuple[List[float], Dict[str, str]]
             r = requests.post(url, json={"text": text}, timeout=60)
             times.append((time.perf_counter() - t0) * 1000.0)
             r.raise_for_status()
-    return times, intents
+    return ParseRun(times, intents)
 
 
 def told_count(live: Live, sender: str, ref: str) -> int:
@@ -261,13 +373,22 @@ def told_count(live: Live, sender: str, ref: str) -> int:
 
 
 def signed_paid_event(settings: Settings, ref: str) -> Tuple[bytes, Dict[str, str]]:
-    """The event `bijli simulate-payment REF` sends (its own functions, same arguments)."""
-    stored = _stored(settings, ref)
+    """The event `bijli simulate-payment REF` sends (its functions, the same arguments)."""
+    db = Database(settings.database_url)
+    try:
+        with db.session() as s:
+            stored = payment_view(s, ref)
+    finally:
+        db.dispose()
     if stored is None:
         raise SystemExit(f"payment {ref} is not in the bench database")
-    amount, link_id, ivrs = stored
-    event = paid_event(ref, amount, link_id=link_id, ivrs=ivrs, requested_paise=amount)
-    return signed(event, settings.webhook_secret())
+    amount = stored.amount_paise
+    event = paid_event(ref, amount, link_id=stored.provider_link_id, ivrs=stored.ivrs,
+                       requested_paise=amount)
+    secret = settings.webhook_secret()
+    if not secret:
+        raise SystemExit("PAYMENT_WEBHOOK_SECRET is not set (the harness sets it)")
+    return signed(event, secret)
 
 
 def answer(r: requests.Response) -> str:
@@ -277,31 +398,32 @@ def answer(r: requests.Response) -> str:
         return f"{r.status_code} {r.text.strip()[:40]}"
 
 
-def webhook_latency(live: Live, warm_refs: List[Tuple[str, str]], refs: List[Tuple[str, str]]):
+def webhook_latency(live: Live, warm_refs: List[PaymentRef], refs: List[PaymentRef]) -> WebhookRun:
     settings = Settings.from_env(live.env)
     url = settings.rasa_url + WEBHOOK_PATH
-    for _, ref in warm_refs:   # warm-up, not measured
-        raw, headers = signed_paid_event(settings, ref)
+    for warm in warm_refs:   # warm-up, not measured
+        raw, headers = signed_paid_event(settings, warm.ref)
         requests.post(url, data=raw, headers=headers, timeout=TIMEOUT)
-    first, again = [], []
+    first: List[float] = []
+    again: List[float] = []
     answers: Dict[str, Dict[str, int]] = {"first": {}, "duplicate": {}}
-    before = {ref: told_count(live, sender, ref) for sender, ref in refs}   # the Pay reply names it
+    before = {p.ref: told_count(live, p.sender, p.ref) for p in refs}   # the Pay reply names it
     sent = []
-    for _, ref in refs:
-        raw, headers = signed_paid_event(settings, ref)   # DB read + signing: not timed
+    for p in refs:
+        raw, headers = signed_paid_event(settings, p.ref)   # DB read + signing: not timed
         t0 = time.perf_counter()
         r = requests.post(url, data=raw, headers=headers, timeout=TIMEOUT)
         first.append((time.perf_counter() - t0) * 1000.0)
         answers["first"][answer(r)] = answers["first"].get(answer(r), 0) + 1
         sent.append((raw, headers))
-    told = sum(told_count(live, sender, ref) > before[ref] for sender, ref in refs)
+    told = sum(told_count(live, p.sender, p.ref) > before[p.ref] for p in refs)
     for raw, headers in sent:  # the gateway retrying the same event: a no-op
         t0 = time.perf_counter()
         r = requests.post(url, data=raw, headers=headers, timeout=TIMEOUT)
         again.append((time.perf_counter() - t0) * 1000.0)
         answers["duplicate"][answer(r)] = answers["duplicate"].get(answer(r), 0) + 1
-    told_again = sum(told_count(live, sender, ref) > before[ref] + 1 for sender, ref in refs)
-    return first, again, {"answers": answers, "told": told, "told_twice": told_again}
+    told_again = sum(told_count(live, p.sender, p.ref) > before[p.ref] + 1 for p in refs)
+    return WebhookRun(first, again, answers, told, told_again)
 
 
 # -- report -----------------------------------------------------------------------------------
@@ -314,9 +436,9 @@ def step_table(per_step: Dict[str, List[float]]) -> List[str]:
     rows = ["| step | n | p50 | p95 | max |", "|---|---|---|---|---|"]
     for step in STEPS:
         s = stats(per_step[step])
-        rows.append(f"| {step} | {s['n']} | {f_ms(s['p50'])} | {f_ms(s['p95'])} | {f_ms(s['max'])} |")
+        rows.append(f"| {step} | {s.n} | {f_ms(s.p50)} | {f_ms(s.p95)} | {f_ms(s.max)} |")
     s = stats([x for v in per_step.values() for x in v])
-    rows.append(f"| **all messages** | {s['n']} | **{f_ms(s['p50'])}** | **{f_ms(s['p95'])}** | {f_ms(s['max'])} |")
+    rows.append(f"| **all messages** | {s.n} | **{f_ms(s.p50)}** | **{f_ms(s.p95)}** | {f_ms(s.max)} |")
     return rows
 
 
@@ -324,24 +446,24 @@ def met(ok: bool) -> str:
     return "**met**" if ok else "**not met**"
 
 
-def write_report(path: Path, r: dict) -> None:
-    m, a = r["machine"], r["args"]
-    seq_all = stats([x for v in r["seq"][0].values() for x in v])
-    con_all = stats([x for v in r["con"][0].values() for x in v])
-    con_msgs, con_wall = con_all["n"], r["con"][3]
-    seq_msgs, seq_wall = seq_all["n"], r["seq"][3]
-    parse = stats(r["parse"][0])
-    hook, dup = stats(r["hook"][0]), stats(r["hook"][1])
-    mem, startup = r["mem"], r["startup"]
-    problems = r["seq"][2] + r["con"][2]
+def write_report(path: Path, r: Results) -> None:
+    m, a = r.machine, r.args
+    seq_all = stats(r.seq.all_ms())
+    con_all = stats(r.con.all_ms())
+    con_msgs, con_wall = con_all.n, r.con.wall_seconds
+    seq_msgs, seq_wall = seq_all.n, r.seq.wall_seconds
+    parse = stats(r.parse.times)
+    hook, dup = stats(r.hook.first), stats(r.hook.again)
+    mem, startup = r.mem, r.startup
+    problems = r.seq.problems + r.con.problems
     L = [
         "# End-to-end benchmark: REST latency, throughput, payment webhook, memory, start-up",
         "",
-        f"Generated by `make bench-e2e` (`scripts/bench_e2e.py`) on {m['date']}.",
+        f"Generated by `make bench-e2e` (`scripts/bench_e2e.py`) on {m.date}.",
         "",
-        f"- Machine: {m['nproc']} CPU cores ({m['cpu'] or 'unknown CPU'}), {m['mem']} RAM, {m['os']}; "
-        f"Python {m['python']}, Rasa {m['rasa']}, rasa-sdk {m['rasa_sdk']}.",
-        f"- Model: `models/{r['model'].name}`.",
+        f"- Machine: {m.nproc} CPU cores ({m.cpu or 'unknown CPU'}), {m.mem} RAM, {m.os}; "
+        f"Python {m.python}, Rasa {m.rasa}, rasa-sdk {m.rasa_sdk}.",
+        f"- Model: `models/{r.model.name}`.",
         "- **Approximate figures.** Wall-clock times on a 2-core machine shared with other jobs; the Rasa "
         "server, the action server and this client all run on it, so the client and the servers compete "
         "for the same cores. Expect run-to-run differences of tens of percent; compare orders of magnitude "
@@ -369,7 +491,7 @@ def write_report(path: Path, r: dict) -> None:
         f"{a.senders} senders one after the other, each Hi → 2 → 2 → 1 → IVRS → 1 (Pay): "
         f"{seq_msgs} messages in {seq_wall:.1f} s ({seq_msgs / seq_wall:.1f} messages/s with one client).",
         "",
-        *step_table(r["seq"][0]),
+        *step_table(r.seq.per_step),
         "",
         "## 2. Walk-through, concurrent senders",
         "",
@@ -378,37 +500,40 @@ def write_report(path: Path, r: dict) -> None:
         "",
         "| measure | value |",
         "|---|---|",
-        f"| throughput | **{con_msgs / con_wall:.1f} messages/s** ({a.threads * a.per_thread / con_wall * 60:.0f} walk-throughs/min) |",
-        f"| latency p50 | {f_ms(con_all['p50'])} |",
-        f"| latency p95 | {f_ms(con_all['p95'])} |",
-        f"| latency max | {f_ms(con_all['max'])} |",
+        f"| throughput | **{con_msgs / con_wall:.1f} messages/s** "
+        f"({a.threads * a.per_thread / con_wall * 60:.0f} walk-throughs/min) |",
+        f"| latency p50 | {f_ms(con_all.p50)} |",
+        f"| latency p95 | {f_ms(con_all.p95)} |",
+        f"| latency max | {f_ms(con_all.max)} |",
         "",
-        f"{a.threads} senders / {con_msgs / con_wall:.1f} messages/s = {a.threads / (con_msgs / con_wall) * 1000:.0f} ms, "
-        f"close to the p50 of {f_ms(con_all['p50'])} when the server is saturated: the messages queue in the one "
+        f"{a.threads} senders / {con_msgs / con_wall:.1f} messages/s = "
+        f"{a.threads / (con_msgs / con_wall) * 1000:.0f} ms, "
+        f"close to the p50 of {f_ms(con_all.p50)} when the server is saturated: the messages queue in the one "
         f"Rasa process, so with more senders latency grows and throughput does not (compare "
         f"{seq_msgs / seq_wall:.1f} messages/s with one client). The {TARGET_P95_MS:.0f} ms target is for the "
-        f"sequential run; here p95 is {f_ms(con_all['p95'])}.",
+        f"sequential run; here p95 is {f_ms(con_all.p95)}.",
         "",
         "Per step:",
         "",
-        *step_table(r["con"][0]),
+        *step_table(r.con.per_step),
         "",
         "## 3. Free-text parse, `POST /model/parse`",
         "",
         f"{len(PARSE_TEXTS)} mixed Devanagari Hindi, romanised Hindi and English messages, "
-        f"{a.parse_rounds} rounds after the warm-up pass ({parse['n']} requests, one at a time). "
+        f"{a.parse_rounds} rounds after the warm-up pass ({parse.n} requests, one at a time). "
         "NLU only: no dialogue, no actions, no tracker.",
         "",
         "| n | p50 | p95 | max |",
         "|---|---|---|---|",
-        f"| {parse['n']} | {f_ms(parse['p50'])} | {f_ms(parse['p95'])} | {f_ms(parse['max'])} |",
+        f"| {parse.n} | {f_ms(parse.p50)} | {f_ms(parse.p95)} | {f_ms(parse.max)} |",
         "",
         "## 4. Payment webhook, `POST /webhooks/payments/webhook`",
         "",
-        f"Signed `payment_link.paid` events for {hook['n']} pending payments created by the sequential "
-        "walk-throughs, built and signed with `bijli simulate-payment`'s own functions "
-        "(`bijli.payments.cli._stored`, `bijli.payments.events.paid_event` and `signed`), posted one at a "
-        "time; only the POST is timed. A first event verifies the signature, marks the payment paid "
+        f"Signed `payment_link.paid` events for {hook.n} pending payments created by the sequential "
+        "walk-throughs, built and signed as `bijli simulate-payment` does (the stored payment read "
+        "with `bijli.payments.queries.payment_view`, then `bijli.payments.events.paid_event` and "
+        "`signed`), posted one at a time; only the POST is timed. A first event verifies the signature, "
+        "marks the payment paid "
         "with a receipt, credits the bill (one transaction) and tells the payer in their conversation "
         "(`payment_status` triggered through the action server) before answering, or answers after 3 s "
         "if that takes longer. Then each identical event again (the gateway retrying): answered 200, "
@@ -416,16 +541,16 @@ def write_report(path: Path, r: dict) -> None:
         "",
         "| event | n | p50 | p95 | max |",
         "|---|---|---|---|---|",
-        f"| first delivery (paid) | {hook['n']} | {f_ms(hook['p50'])} | {f_ms(hook['p95'])} | {f_ms(hook['max'])} |",
-        f"| duplicate delivery | {dup['n']} | {f_ms(dup['p50'])} | {f_ms(dup['p95'])} | {f_ms(dup['max'])} |",
+        f"| first delivery (paid) | {hook.n} | {f_ms(hook.p50)} | {f_ms(hook.p95)} | {f_ms(hook.max)} |",
+        f"| duplicate delivery | {dup.n} | {f_ms(dup.p50)} | {f_ms(dup.p95)} | {f_ms(dup.max)} |",
         "",
         "Answers (HTTP status and `result`): first deliveries "
-        + ", ".join(f"`{k}` × {v}" for k, v in sorted(r["hook"][2]["answers"]["first"].items()))
+        + ", ".join(f"`{k}` × {v}" for k, v in sorted(r.hook.answers["first"].items()))
         + "; duplicates "
-        + ", ".join(f"`{k}` × {v}" for k, v in sorted(r["hook"][2]["answers"]["duplicate"].items()))
+        + ", ".join(f"`{k}` × {v}" for k, v in sorted(r.hook.answers["duplicate"].items()))
         + f". Payers told (a new bot message naming the reference in their conversation, read from "
-        f"the tracker after the run): {r['hook'][2]['told']} of {hook['n']}; told twice after the "
-        f"duplicates: {r['hook'][2]['told_twice']}.",
+        f"the tracker after the run): {r.hook.told} of {hook.n}; told twice after the "
+        f"duplicates: {r.hook.told_twice}.",
         "",
         "## 5. Server memory and start-up",
         "",
@@ -439,11 +564,11 @@ def write_report(path: Path, r: dict) -> None:
     ]
     for name, label in (("rasa", "Rasa (`rasa run --enable-api`)"), ("actions", "action server (`rasa run actions`)")):
         mm = mem[name]
-        L.append(f"| {label} | {mm['pid']} | **{mm['VmRSS']:.0f} MB** | {mm['VmHWM']:.0f} MB | "
-                 f"{mm['children']} | **{startup[name]:.1f} s** |")
-    seq_ok = seq_all["p95"] < TARGET_P95_MS
-    rasa_ok = mem["rasa"]["VmRSS"] < TARGET_RASA_MB
-    act_ok = mem["actions"]["VmRSS"] < TARGET_ACTIONS_MB
+        L.append(f"| {label} | {mm.pid} | **{mm.rss_mb:.0f} MB** | {mm.peak_mb:.0f} MB | "
+                 f"{mm.children} | **{startup[name]:.1f} s** |")
+    seq_ok = seq_all.p95 < TARGET_P95_MS
+    rasa_ok = mem["rasa"].rss_mb < TARGET_RASA_MB
+    act_ok = mem["actions"].rss_mb < TARGET_ACTIONS_MB
     L += [
         "",
         "MB = MiB (kB / 1024).",
@@ -453,16 +578,17 @@ def write_report(path: Path, r: dict) -> None:
         "| target | measured | result |",
         "|---|---|---|",
         f"| REST round-trip p95 < {TARGET_P95_MS:.0f} ms (sequential, all walk-through messages) | "
-        f"{f_ms(seq_all['p95'])} | {met(seq_ok)} |",
-        f"| Rasa server RSS < {TARGET_RASA_MB:.0f} MB | {mem['rasa']['VmRSS']:.0f} MB | {met(rasa_ok)} |",
-        f"| action server RSS < {TARGET_ACTIONS_MB:.0f} MB | {mem['actions']['VmRSS']:.0f} MB | {met(act_ok)} |",
+        f"{f_ms(seq_all.p95)} | {met(seq_ok)} |",
+        f"| Rasa server RSS < {TARGET_RASA_MB:.0f} MB | {mem['rasa'].rss_mb:.0f} MB | {met(rasa_ok)} |",
+        f"| action server RSS < {TARGET_ACTIONS_MB:.0f} MB | {mem['actions'].rss_mb:.0f} MB | {met(act_ok)} |",
         "",
     ]
-    slow = [s for s in STEPS if stats(r["seq"][0][s])["p95"] >= TARGET_P95_MS]
+    slow = [s for s in STEPS if stats(r.seq.per_step[s]).p95 >= TARGET_P95_MS]
     if slow:
         L.append(f"Steps with a sequential p95 at or above {TARGET_P95_MS:.0f} ms: " + ", ".join(slow) + ".")
         L.append("")
-    L.append("The targets are not asserted anywhere (no timed assertions in tests); this report is where they are checked.")
+    L.append("The targets are not asserted anywhere (no timed assertions in tests); "
+             "this report is where they are checked.")
     if problems:
         L += ["", "## Problems seen during the run", ""] + [f"- {p}" for p in problems[:20]]
     L.append("")
@@ -489,7 +615,7 @@ def main(argv=None) -> int:
               file=sys.stderr)
         return 2
     info = machine()
-    print(f"bench-e2e: model {model.name}, {info['nproc']} cores, Python {info['python']}, Rasa {info['rasa']}")
+    print(f"bench-e2e: model {model.name}, {info.nproc} cores, Python {info.python}, Rasa {info.rasa}")
 
     tmp_ctx = None
     if args.keep:
@@ -506,9 +632,9 @@ def main(argv=None) -> int:
             n_total = args.warmup + args.senders + args.threads * args.per_thread
             import_bench_consumers(live, n_total)
 
-            _, warm_refs, warm_problems, _ = sequential(live, 0, args.warmup)
-            if warm_problems:
-                print("the walk-through does not work on this model:\n  " + "\n  ".join(warm_problems),
+            warm = sequential(live, 0, args.warmup)
+            if warm.problems:
+                print("the walk-through does not work on this model:\n  " + "\n  ".join(warm.problems),
                       file=sys.stderr)
                 return 1
 
@@ -518,51 +644,54 @@ def main(argv=None) -> int:
             con = concurrent(live, args.warmup + args.senders, args.threads, args.per_thread)
             print(f"3. /model/parse: {len(PARSE_TEXTS)} messages x {args.parse_rounds} ...", flush=True)
             parse = parse_latency(live, args.parse_rounds)
-            events = seq[1][:min(args.events, len(seq[1]))]
+            events = seq.payments[:min(args.events, len(seq.payments))]
             print(f"4. payment webhook: {len(events)} events (+ duplicates) ...", flush=True)
-            hook = webhook_latency(live, warm_refs, events)
+            hook = webhook_latency(live, warm.payments, events)
 
             time.sleep(1.0)   # let the last notifications finish before reading memory
-            mem = {}
-            for name, pid in live.pids.items():
-                kids = children(pid)
-                mem[name] = {"pid": pid, "children": len(kids), **proc_status_mb(pid)}
+            mem = {name: server_memory(pid) for name, pid in live.pids.items()}
             startup = dict(live.startup_seconds)
     finally:
         if tmp_ctx is not None:
             tmp_ctx.cleanup()
 
-    results = {"machine": info, "args": args, "model": model, "seq": seq, "con": con, "parse": parse,
-               "hook": hook, "mem": mem, "startup": startup}
+    results = Results(machine=info, args=args, model=model, seq=seq, con=con, parse=parse,
+                      hook=hook, mem=mem, startup=startup)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     write_report(args.out, results)
+    print_summary(results)
+    return 0
 
-    seq_all = stats([x for v in seq[0].values() for x in v])
-    con_all = stats([x for v in con[0].values() for x in v])
-    p, h, d = stats(parse[0]), stats(hook[0]), stats(hook[1])
+
+def print_summary(r: Results) -> None:
+    """The run's figures on stdout (the report has them all, with the method)."""
+    args, seq, con, parse, hook, mem, startup = r.args, r.seq, r.con, r.parse, r.hook, r.mem, r.startup
+
+    seq_all = stats(seq.all_ms())
+    con_all = stats(con.all_ms())
+    p, h, d = stats(parse.times), stats(hook.first), stats(hook.again)
     print()
-    print(f"Sequential REST round-trip ({seq_all['n']} msgs): p50 {f_ms(seq_all['p50'])}, "
-          f"p95 {f_ms(seq_all['p95'])}, max {f_ms(seq_all['max'])}")
+    print(f"Sequential REST round-trip ({seq_all.n} msgs): p50 {f_ms(seq_all.p50)}, "
+          f"p95 {f_ms(seq_all.p95)}, max {f_ms(seq_all.max)}")
     for step in STEPS:
-        s = stats(seq[0][step])
-        print(f"    {step:<18} p50 {f_ms(s['p50']):>8}  p95 {f_ms(s['p95']):>8}  max {f_ms(s['max']):>8}")
-    print(f"Concurrent ({args.threads} senders, {con_all['n']} msgs): {con_all['n'] / con[3]:.1f} msg/s, "
-          f"p50 {f_ms(con_all['p50'])}, p95 {f_ms(con_all['p95'])}")
-    print(f"/model/parse ({p['n']}): p50 {f_ms(p['p50'])}, p95 {f_ms(p['p95'])}")
-    print(f"Payment webhook ({h['n']} paid events): p50 {f_ms(h['p50'])}, p95 {f_ms(h['p95'])}; "
-          f"duplicates p50 {f_ms(d['p50'])}, p95 {f_ms(d['p95'])}; payers told {hook[2]['told']}/{h['n']}")
+        s = stats(seq.per_step[step])
+        print(f"    {step:<18} p50 {f_ms(s.p50):>8}  p95 {f_ms(s.p95):>8}  max {f_ms(s.max):>8}")
+    print(f"Concurrent ({args.threads} senders, {con_all.n} msgs): {con_all.n / con.wall_seconds:.1f} msg/s, "
+          f"p50 {f_ms(con_all.p50)}, p95 {f_ms(con_all.p95)}")
+    print(f"/model/parse ({p.n}): p50 {f_ms(p.p50)}, p95 {f_ms(p.p95)}")
+    print(f"Payment webhook ({h.n} paid events): p50 {f_ms(h.p50)}, p95 {f_ms(h.p95)}; "
+          f"duplicates p50 {f_ms(d.p50)}, p95 {f_ms(d.p95)}; payers told {hook.told}/{h.n}")
     for name in ("rasa", "actions"):
-        print(f"{name:<8} RSS {mem[name]['VmRSS']:.0f} MB (peak {mem[name]['VmHWM']:.0f} MB), "
+        print(f"{name:<8} RSS {mem[name].rss_mb:.0f} MB (peak {mem[name].peak_mb:.0f} MB), "
               f"start-up {startup[name]:.1f} s")
-    print(f"Targets: seq p95 < {TARGET_P95_MS:.0f} ms: {'met' if seq_all['p95'] < TARGET_P95_MS else 'NOT met'}; "
-          f"rasa RSS < {TARGET_RASA_MB:.0f} MB: {'met' if mem['rasa']['VmRSS'] < TARGET_RASA_MB else 'NOT met'}; "
+    print(f"Targets: seq p95 < {TARGET_P95_MS:.0f} ms: {'met' if seq_all.p95 < TARGET_P95_MS else 'NOT met'}; "
+          f"rasa RSS < {TARGET_RASA_MB:.0f} MB: {'met' if mem['rasa'].rss_mb < TARGET_RASA_MB else 'NOT met'}; "
           f"actions RSS < {TARGET_ACTIONS_MB:.0f} MB: "
-          f"{'met' if mem['actions']['VmRSS'] < TARGET_ACTIONS_MB else 'NOT met'}")
-    problems = seq[2] + con[2]
+          f"{'met' if mem['actions'].rss_mb < TARGET_ACTIONS_MB else 'NOT met'}")
+    problems = seq.problems + con.problems
     if problems:
         print(f"{len(problems)} problems during the run (see the report)")
     print(f"wrote {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}")
-    return 0
 
 
 if __name__ == "__main__":

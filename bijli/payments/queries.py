@@ -1,4 +1,5 @@
-"""Read-only views of payments for replies and operators (detached from the session)."""
+"""Read-only views of payments for replies and operators (detached from the session),
+and a connection's account history (its last bills and confirmed payments)."""
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Dict, Iterable, List, Optional
@@ -6,9 +7,13 @@ from typing import Dict, Iterable, List, Optional
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from bijli.billing import get_consumer, recent_bills
 from bijli.models import Bill, Payment, PaymentEvent, utcnow
 
 PENDING_EXPLAIN_AFTER = timedelta(minutes=15)
+# How much of an account's history the "past bills" reply shows.
+HISTORY_BILLS = 6
+HISTORY_PAYMENTS = 5
 # An overpayment's amount to refund is kept as a payment_events row (webhook.py).
 REFUND_EVENT = "refund_due"
 
@@ -90,6 +95,7 @@ def _views(session: Session, rows, now: Optional[datetime] = None) -> List[Payme
 
 
 def payment_view(session: Session, ref: str, now: Optional[datetime] = None) -> Optional[PaymentView]:
+    """The payment with this reference, with its bill and refund, or None."""
     row = session.execute(
         select(Payment, Bill).join(Bill, Bill.id == Payment.bill_id).where(Payment.ref == ref)
     ).first()
@@ -131,3 +137,68 @@ def list_payments(session: Session, *, flagged: bool = False, ivrs: Optional[str
     rows = session.execute(query.order_by(Payment.created_at.desc(), Payment.id.desc())
                            .limit(limit)).all()
     return _views(session, rows, now)
+
+
+# -- account history (past bills and payments) ----------------------------------
+
+@dataclass(frozen=True)
+class BillLine:
+    """One past bill with what was paid against it."""
+
+    bill_month: str
+    units: int
+    amount_paise: int
+    paid_paise: int
+
+    @property
+    def state(self) -> str:
+        """paid | partly | unpaid | nothing (a zero bill)."""
+        if self.amount_paise <= 0:
+            return "nothing"
+        if self.paid_paise >= self.amount_paise:
+            return "paid"
+        return "partly" if self.paid_paise > 0 else "unpaid"
+
+    @property
+    def due_paise(self) -> int:
+        """What is still owed on this bill (never negative)."""
+        return max(0, self.amount_paise - self.paid_paise)
+
+
+@dataclass(frozen=True)
+class PaymentLine:
+    """One confirmed payment: when (naive UTC), how much, and its receipt."""
+
+    paid_at: datetime
+    amount_paise: int
+    receipt: str
+
+
+@dataclass(frozen=True)
+class History:
+    """A connection's recent bills (newest first) and confirmed payments (latest first)."""
+
+    ivrs: str
+    name: str
+    bills: List[BillLine]
+    payments: List[PaymentLine]
+
+
+def account_history(session: Session, ivrs: str, bills: int = HISTORY_BILLS,
+                    payments: int = HISTORY_PAYMENTS) -> Optional[History]:
+    """The last ``bills`` bills (newest first) and the last ``payments`` confirmed
+    payments of a connection, or None if there is no such consumer.
+
+    Who may see it is the caller's decision (bijli.access.owns)."""
+    consumer = get_consumer(session, ivrs)
+    if consumer is None:
+        return None
+    lines = [BillLine(b.bill_month, b.units, b.amount_paise, b.paid_paise or 0)
+             for b in recent_bills(session, ivrs, bills)]
+    paid = session.execute(
+        select(Payment).where(Payment.ivrs == ivrs, Payment.status == "paid")
+        .order_by(Payment.paid_at.desc(), Payment.id.desc()).limit(payments)
+    ).scalars()
+    pays = [PaymentLine(p.paid_at or p.created_at, p.paid_amount_paise or p.amount_paise,
+                        p.receipt_no or p.ref) for p in paid]
+    return History(ivrs=ivrs, name=consumer.name, bills=lines, payments=pays)

@@ -10,7 +10,14 @@ shared with ``scripts/bench_e2e.py``.
 import pytest
 
 from tests.e2e.harness import (  # noqa: F401  (re-exported for the tests)
-    BIN, E2E_WEBHOOK_SECRET, ROOT, Live, extract_csv, free_port, latest_model, start_servers,
+    BIN,
+    E2E_WEBHOOK_SECRET,
+    ROOT,
+    Live,
+    extract_csv,
+    free_port,
+    latest_model,
+    start_servers,
 )
 
 

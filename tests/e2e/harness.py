@@ -40,9 +40,23 @@ def free_port() -> int:
 def latest_model() -> Path:
     models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
     if not models:
-        subprocess.run([str(BIN / "rasa"), "train", "--domain", "domain", "--quiet", "--out", "models"], cwd=ROOT, check=True)
+        subprocess.run([str(BIN / "rasa"), "train", "--domain", "domain", "--quiet", "--out", "models"],
+                       cwd=ROOT, check=True)
         models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
     return models[-1]
+
+
+def extract_months(today: Optional[date] = None) -> List[str]:
+    """The extract's six bill months (``YYYY-MM``), newest first: the six months before ``today``'s."""
+    today = today or date.today()
+    months = []
+    y, m = today.year, today.month
+    for _ in range(6):
+        m -= 1
+        if m == 0:
+            y, m = y - 1, 12
+        months.append(f"{y:04d}-{m:02d}")
+    return months
 
 
 def extract_csv(today: Optional[date] = None) -> str:
@@ -51,26 +65,28 @@ def extract_csv(today: Optional[date] = None) -> str:
     issued = today - timedelta(days=3)
     due = issued + timedelta(days=15)
     rows = ["ivrs,name,area_type,mobile,tariff,bill_month,bill_date,due_date,units,amount"]
-    months = []
-    y, m = today.year, today.month
-    for _ in range(6):
-        m -= 1
-        if m == 0:
-            y, m = y - 1, 12
-        months.append(f"{y:04d}-{m:02d}")
+    months = extract_months(today)
     latest = months[0]
     for i, month in enumerate(reversed(months)):
         cur = month == latest
-        bdate, ddate = (issued, due) if cur else (date(int(month[:4]), int(month[5:]), 28), date(int(month[:4]), int(month[5:]), 28) + timedelta(days=15))
+        if cur:
+            bdate, ddate = issued, due
+        else:
+            bdate = date(int(month[:4]), int(month[5:]), 28)
+            ddate = bdate + timedelta(days=15)
         amount = "1847.00" if cur else f"{1200 + 37 * i}.00"
         units = 245 if cur else 180 + i
-        rows.append(f"N3210987654,सुनील वर्मा,urban,9812345678,LV-1.2,{month},{bdate},{ddate},{units},{amount}")
-        rows.append(f"1100223344,सुनील वर्मा,rural,9812345678,LV-1.2,{month},{bdate},{ddate},{units - 50},{'612.00' if cur else '540.00'}")
-        rows.append(f"N4410000002,गीता बाई,rural,9977000002,LV-1.1,{month},{bdate},{ddate},{units - 100},{'0.00' if cur else '300.00'}")
-        rows.append(f"N5510000001,Mukesh Patidar,agriculture,9300000001,LV-5,{month},{bdate},{ddate},{units + 400},{'3250.50' if cur else '2900.00'}")
-        # A mobile with two connections of its own (tests/e2e/test_free_text.py), listed in IVRS order.
-        rows.append(f"N6600000001,राजेश कुमार,urban,9898989898,LV-1.2,{month},{bdate},{ddate},{units - 20},{'980.00' if cur else '860.00'}")
-        rows.append(f"N6600000002,राजेश कुमार,rural,9898989898,LV-1.2,{month},{bdate},{ddate},{units - 80},{'450.00' if cur else '410.00'}")
+        bill = f"{month},{bdate},{ddate}"
+        rows += [
+            f"N3210987654,सुनील वर्मा,urban,9812345678,LV-1.2,{bill},{units},{amount}",
+            f"1100223344,सुनील वर्मा,rural,9812345678,LV-1.2,{bill},{units - 50},{'612.00' if cur else '540.00'}",
+            f"N4410000002,गीता बाई,rural,9977000002,LV-1.1,{bill},{units - 100},{'0.00' if cur else '300.00'}",
+            f"N5510000001,Mukesh Patidar,agriculture,9300000001,LV-5,{bill},{units + 400},"
+            f"{'3250.50' if cur else '2900.00'}",
+            # A mobile with two connections of its own (tests/e2e/test_free_text.py), listed in IVRS order.
+            f"N6600000001,राजेश कुमार,urban,9898989898,LV-1.2,{bill},{units - 20},{'980.00' if cur else '860.00'}",
+            f"N6600000002,राजेश कुमार,rural,9898989898,LV-1.2,{bill},{units - 80},{'450.00' if cur else '410.00'}",
+        ]
     return "\n".join(rows) + "\n"
 
 

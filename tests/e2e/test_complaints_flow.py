@@ -13,6 +13,15 @@ from sqlalchemy import select
 
 from bijli.db import Database
 from bijli.models import Complaint
+from tests.e2e.expected import (
+    complaint_lines,
+    connection_pick,
+    history_lines,
+    ivrs_line,
+    says,
+    shown_menu,
+)
+from tests.e2e.harness import extract_months
 
 NUMBER = re.compile(r"(?:शिकायत नंबर|Complaint number): (\d{10})")
 
@@ -35,8 +44,8 @@ def number_in(text):
 
 def to_english(live, sender):
     live.say(sender, "Hi")
-    live.say(sender, "7")
-    assert "English" in live.say(sender, "2")
+    assert live.say(sender, "7") == shown_menu("language")
+    assert live.say(sender, "2") == says("language_set", "en") + "\n" + shown_menu("main", "en")
 
 
 # message, category, what the summary must say (rural / agriculture norms)
@@ -60,7 +69,8 @@ ENGLISH = [
 ]
 
 
-def register_each(live, sender, ivrs, cases, yes, safety, exists):
+def register_each(live, sender, connection, cases, yes, safety, exists, lang):
+    ivrs, area, name = connection
     numbers = {}
     for text, category, norm in cases:
         messages = live.send(sender, text)
@@ -69,7 +79,11 @@ def register_each(live, sender, ivrs, cases, yes, safety, exists):
             assert messages[0]["text"].startswith("⚠️") and safety in messages[0]["text"], summary
         else:
             assert safety not in summary
-        assert ivrs in summary and norm in summary, summary  # the connection and the norm
+        # the category, the connection (the sender's only one) and the norm
+        type_line, connection_line = complaint_lines(category, ivrs, area, name, lang)
+        lines = summary.splitlines()
+        assert type_line in lines and connection_line in lines and norm in summary, summary
+        assert summary.endswith(shown_menu("complaint_confirm", lang)), summary
         assert stored(live, ivrs).keys() == numbers.keys()  # nothing filed before yes
         filed = live.say(sender, yes if category == "meter" else "1")
         number = number_in(filed)
@@ -85,23 +99,27 @@ def register_each(live, sender, ivrs, cases, yes, safety, exists):
 
 
 def test_each_category_in_hindi_with_safety_norms_and_duplicates(live):
-    register_each(live, "919977000002", "N4410000002", HINDI, "हाँ", "सुरक्षा सबसे पहले",
-                  "पहले से खुली")
+    register_each(live, "919977000002", ("N4410000002", "rural", "गी*** बा***"), HINDI, "हाँ",
+                  "सुरक्षा सबसे पहले", "पहले से खुली", "hi")
 
 
 def test_each_category_in_english_with_safety_norms_and_duplicates(live):
     sender = "919300000001"
     to_english(live, sender)
-    register_each(live, sender, "N5510000001", ENGLISH, "yes", "Safety first", "already exists")
+    register_each(live, sender, ("N5510000001", "agriculture", "M*** P***"), ENGLISH, "yes",
+                  "Safety first", "already exists", "en")
 
 
 def test_no_means_nothing_is_filed(live):
     sender = "919600000301"
     live.say(sender, "Hi")
-    assert "3. मीटर" in live.say(sender, "1")          # category sub-menu
-    assert "IVRS" in live.say(sender, "3")             # unregistered: IVRS asked
-    assert "N3210987654" in live.say(sender, "N3210987654")
-    assert "दर्ज नहीं" in live.say(sender, "2")
+    assert live.say(sender, "1") == shown_menu("complaint_categories")   # category sub-menu
+    assert live.say(sender, "3") == says("complaint_ask_ivrs")           # meter; unregistered: IVRS asked
+    summary = live.say(sender, "N3210987654")
+    type_line, connection_line = complaint_lines("meter", "N3210987654", "urban", "सु*** व***")
+    assert type_line in summary.splitlines() and connection_line in summary.splitlines()
+    assert summary.endswith(shown_menu("complaint_confirm"))
+    assert live.say(sender, "2") == says("complaint_cancelled") + "\n" + shown_menu("main")
     assert "meter" not in [c for c, _ in stored(live, "N3210987654").values()]
 
 
@@ -161,15 +179,22 @@ def test_status_of_an_unknown_number_and_the_cli_error(live):
 def test_past_bills_hindi_by_registered_mobile(live):
     sender = "919812345678"
     live.say(sender, "Hi")
-    live.say(sender, "3")
+    assert live.say(sender, "3") == shown_menu("lookup_method")
     listing = live.say(sender, "1")
-    assert "N3210987654" in listing and "1100223344" in listing and "9812345678" not in listing
+    assert listing == connection_pick("98******78", [("1100223344", "rural", "सु*** व***"),
+                                                     ("N3210987654", "urban", "सु*** व***")])
     reply = live.say(sender, "2")  # N3210987654
-    assert "पिछले 6 बिल" in reply and "सु*** व***" in reply and "सुनील" not in reply
-    lines = [l for l in reply.splitlines() if " यूनिट, ₹" in l]
-    assert len(lines) == 6 and "245 यूनिट, ₹1,847.00 — " in lines[0]
-    assert all(l.endswith(("बकाया", "जमा")) or "आंशिक" in l for l in lines)
-    assert "देय राशि" in reply  # and the current bill
+    assert "सुनील" not in reply
+    lines = reply.splitlines()
+    assert lines[0] == says("history_header", count=6, ivrs="N3210987654", name="सु*** व***")
+    # The extract's bills (tests/e2e/harness.py), newest first; nothing is paid on them.
+    assert lines[1:7] == history_lines(extract_months(), [
+        (245, "₹1,847.00", "unpaid"), (184, "₹1,348.00", "unpaid"), (183, "₹1,311.00", "unpaid"),
+        (182, "₹1,274.00", "unpaid"), (181, "₹1,237.00", "unpaid"), (180, "₹1,200.00", "unpaid")])
+    assert lines[8] == says("history_no_payments")
+    # and the current bill, with its Pay option
+    assert ivrs_line("N3210987654", "urban") in lines and "देय राशि: ₹1,847.00" in lines
+    assert reply.endswith(shown_menu("bill"))
 
 
 def test_past_bills_english_by_ivrs(live):
@@ -179,9 +204,10 @@ def test_past_bills_english_by_ivrs(live):
     for msg in ("3", "2", "3"):  # past bills -> by IVRS -> agriculture
         live.say(stranger, msg)
     refused = live.say(stranger, "N5510000001")
-    assert "shown only to its registered mobile number" in refused and "Last 6 bills" not in refused
-    assert "Amount due: ₹3,250.50" in refused and "M*** P***" in refused and "Mukesh" not in refused
-    assert " units, ₹" not in refused and "Last payments" not in refused
+    assert refused.splitlines()[0] == says("privacy_owner_only", "en", ivrs="N5510000001")
+    assert "Last 6 bills" not in refused and " units, ₹" not in refused and "Last payments" not in refused
+    assert "Amount due: ₹3,250.50" in refused.splitlines() and "Consumer: M*** P***" in refused.splitlines()
+    assert ivrs_line("N5510000001", "agriculture", "en") in refused.splitlines() and "Mukesh" not in refused
     # The registered mobile, by IVRS, sees the history.
     sender = "919300000001"
     to_english(live, sender)
@@ -189,20 +215,29 @@ def test_past_bills_english_by_ivrs(live):
     live.say(sender, "2")
     live.say(sender, "3")  # agriculture
     reply = live.say(sender, "N5510000001")
-    assert "Last 6 bills" in reply and "M*** P***" in reply and "Mukesh" not in reply
-    lines = [l for l in reply.splitlines() if " units, ₹" in l]
-    assert len(lines) == 6 and "₹3,250.50 — " in lines[0]
-    assert all(l.endswith(("unpaid", "paid")) or "partly" in l for l in lines)
-    assert ("No payments are on record" in reply) or ("Last payments:" in reply)
+    assert "Mukesh" not in reply
+    lines = reply.splitlines()
+    assert lines[0] == says("history_header", "en", count=6, ivrs="N5510000001", name="M*** P***")
+    assert lines[1:7] == history_lines(extract_months(), [
+        (645, "₹3,250.50", "unpaid"), (584, "₹2,900.00", "unpaid"), (583, "₹2,900.00", "unpaid"),
+        (582, "₹2,900.00", "unpaid"), (581, "₹2,900.00", "unpaid"), (580, "₹2,900.00", "unpaid")], "en")
+    assert lines[8] == says("history_no_payments", "en")    # nothing was ever paid on it
+    assert "Amount due: ₹3,250.50" in lines and reply.endswith(shown_menu("bill", "en"))
 
 
 def test_new_connection_and_helpline(live):
     sender = "919600000701"
     live.say(sender, "Hi")
     info = live.say(sender, "6")
-    assert "https://portal.mpcz.in" in info and "दस्तावेज़" in info and "1912" in info
+    assert info == (says("new_connection_info", portal="https://portal.mpcz.in", helpline="1912")
+                    + "\n" + shown_menu("main"))
+    assert "https://portal.mpcz.in" in info and "दस्तावेज़" in info
     to_english(live, sender)
     info = live.say(sender, "6")
-    assert "https://portal.mpcz.in" in info and "Documents needed" in info
+    assert info == (says("new_connection_info", "en", portal="https://portal.mpcz.in", helpline="1912")
+                    + "\n" + shown_menu("main", "en"))
+    assert "Documents needed" in info
     help_ = live.say(sender, "8")
-    assert "1912" in help_ and "10 am to 5 pm" in help_
+    # the helpline, the other ways to reach the discom, whether the office is open now, the menu
+    assert help_.startswith(says("handoff", "en", helpline="1912") + "\n")
+    assert "10 am to 5 pm" in help_ and help_.endswith(shown_menu("main", "en"))

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from bijli.db import Database
 from bijli.models import Payment
+from tests.e2e.expected import amount_line, connection_pick, ivrs_line, says, shown_menu
 
 
 def payments_for(live, ivrs):
@@ -33,18 +34,18 @@ def test_walkthrough_pay_by_ivrs(live):
     assert [e for e in live.tracker(sender)["events"] if e["event"] == "user"] == []
     assert payments_for(live, "N3210987654") == []
 
-    menu = live.say(sender, "Hi")
-    assert "1. शिकायत" in menu and "2. बिल भुगतान" in menu
-    assert "IVRS" in live.say(sender, "2")
-    area = live.say(sender, "2")
-    assert "1. शहरी" in area and "2. ग्रामीण" in area and "3. कृषि" in area
-    assert "IVRS" in live.say(sender, "1")
+    assert live.say(sender, "Hi") == shown_menu("main")
+    assert live.say(sender, "2") == shown_menu("lookup_method")
+    assert live.say(sender, "2") == shown_menu("area")
+    assert live.say(sender, "1") == says("ask_ivrs")
 
     bill = live.send(sender, "n3210-987654")
     text = "\n".join(m.get("text", "") for m in bill)
-    assert "₹1,847.00" in text
+    assert ivrs_line("N3210987654", "urban") in text.splitlines()
+    assert amount_line("₹1,847.00") in text.splitlines()
     assert "सु*** व***" in text and "सुनील" not in text
-    assert "245" in text
+    assert "यूनिट: 245" in text.splitlines()
+    assert text.endswith(shown_menu("bill"))
     pay_buttons = [b for m in bill for b in m.get("buttons", []) if b["payload"] == "1"]
     assert pay_buttons, "the bill offers a Pay button"
 
@@ -65,10 +66,13 @@ def test_bad_ivrs_then_unknown_then_back_to_menu(live):
     live.say(sender, "2")
     live.say(sender, "2")
     live.say(sender, "1")
-    assert "छोटा" in live.say(sender, "12345")          # malformed: says what is wrong
-    assert "नहीं मिला" in live.say(sender, "N9999999999")  # unknown
-    final = live.say(sender, "9999999998")
-    assert "3 बार" in final and "2. बिल भुगतान" in final  # third failure: main menu
+    # malformed: says what is wrong, and how many tries are left
+    assert live.say(sender, "12345") == says("ivrs_error_too_short") + "\n" + says("ivrs_try_again", left=2)
+    assert live.say(sender, "N9999999999") == (says("ivrs_not_found", ivrs="N9999999999") + "\n"
+                                               + says("ivrs_try_again", left=1))
+    final = live.say(sender, "9999999998")   # third failure: the main menu
+    assert final == (says("ivrs_not_found", ivrs="9999999998") + "\n"
+                     + says("ivrs_too_many", helpline="1912") + "\n" + shown_menu("main"))
     assert payments_for(live, "N9999999999") == []
 
 
@@ -77,8 +81,8 @@ def test_wrong_number_on_menu_is_re_asked_and_zero_returns(live):
     live.say(sender, "Hi")
     live.say(sender, "2")
     reask = live.say(sender, "5")
-    assert "1, 2" in reask
-    assert "2. बिल भुगतान" in live.say(sender, "0")
+    assert reask == says("valid_choices", choices="1, 2") + "\n" + shown_menu("lookup_method")
+    assert live.say(sender, "0") == shown_menu("main")
 
 
 def test_area_mismatch_is_named_and_flow_goes_on(live):
@@ -86,7 +90,9 @@ def test_area_mismatch_is_named_and_flow_goes_on(live):
     for msg in ("Hi", "2", "2", "1"):
         live.say(sender, msg)
     reply = live.say(sender, "1100223344")  # a rural connection, urban chosen
-    assert "ग्रामीण" in reply and "₹612.00" in reply
+    lines = reply.splitlines()
+    assert lines[0] == says("area_mismatch", record="ग्रामीण", chosen="शहरी")
+    assert ivrs_line("1100223344", "rural") in lines and amount_line("₹612.00") in lines
 
 
 def test_registered_mobile_with_two_connections(live):
@@ -94,10 +100,11 @@ def test_registered_mobile_with_two_connections(live):
     for msg in ("Hi", "2"):
         live.say(sender, msg)
     listing = live.say(sender, "1")
-    assert "N3210987654" in listing and "1100223344" in listing
-    assert "9812345678" not in listing
-    bill = live.say(sender, "1")
-    assert "₹612.00" in bill or "₹1,847.00" in bill
+    assert listing == connection_pick("98******78", [("1100223344", "rural", "सु*** व***"),
+                                                     ("N3210987654", "urban", "सु*** व***")])
+    bill = live.say(sender, "1").splitlines()   # option 1: the rural connection, ₹612.00
+    assert ivrs_line("1100223344", "rural") in bill and amount_line("₹612.00") in bill
+    assert amount_line("₹1,847.00") not in bill
 
 
 def test_unregistered_mobile_is_offered_the_ivrs_path(live):
@@ -105,8 +112,7 @@ def test_unregistered_mobile_is_offered_the_ivrs_path(live):
     for msg in ("Hi", "2"):
         live.say(sender, msg)
     reply = live.say(sender, "1")
-    assert "पंजीकृत नहीं" in reply and "1. शहरी" in reply
-    assert "₹" not in reply
+    assert reply == says("mobile_none", mobile="97******09") + "\n" + shown_menu("area")
 
 
 def test_nothing_due(live):
@@ -115,5 +121,7 @@ def test_nothing_due(live):
     for msg in ("3", "2", "2"):
         reply = live.say(sender, msg)
     reply = live.say(sender, "N4410000002")
-    assert "कोई राशि बकाया नहीं" in reply
-    assert "upi://" not in reply
+    lines = reply.splitlines()
+    assert ivrs_line("N4410000002", "rural") in lines and amount_line("₹0.00") in lines
+    assert reply.endswith(shown_menu("main"))   # no Pay option: back to the main menu
+    assert "कोई राशि बकाया नहीं" in reply and "upi://" not in reply

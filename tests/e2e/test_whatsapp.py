@@ -5,8 +5,8 @@ These tests start their own servers (``start_servers`` with the WHATSAPP_*
 settings pointing at the fake), so the shared ``live`` servers are untouched.
 """
 import json
-from datetime import datetime, timedelta
 import time
+from datetime import datetime, timedelta
 from itertools import count
 from typing import Any, Dict, List
 
@@ -14,6 +14,7 @@ import pytest
 import requests
 
 from bijli.whatsapp.signature import sign
+from tests.e2e.expected import amount_line, button_titles, ivrs_line, option_labels, says, shown_menu
 from tests.e2e.harness import start_servers
 from tests.fakes.graph import PHONE_NUMBER_ID, TOKEN, VERSION, FakeGraph
 
@@ -146,17 +147,23 @@ def _walk(wa, sender: str, first: str, by_tap: bool, lang: str) -> List[Dict[str
     [main_list] = [m["interactive"] for m in menu if m["type"] == "interactive"]
     assert main_list["type"] == "list"
     rows = [row for s in main_list["action"]["sections"] for row in s["rows"]]
+    assert main_list["body"]["text"] == shown_menu("main", lang)
     assert [row["id"] for row in rows] == [str(n) for n in range(1, 10)]
     assert rows[1]["title"] == pay_word
+    # each row shows its whole label (title, then the rest as the description)
+    assert [f"{row['title']} {row.get('description', '')}".strip() for row in rows] == option_labels("main", lang)
     method = wa.tap(sender, "2", has(bill_word), kind="list_reply") if by_tap else \
         wa.say(sender, "2", has(bill_word))
-    assert "2" in buttons(method)
+    assert buttons(method) == button_titles("lookup_method", lang)
+    assert words(method).startswith(shown_menu("lookup_method", lang))
     area = wa.tap(sender, "2", interactive) if by_tap else wa.say(sender, "2", interactive)
-    assert list(buttons(area)) == ["1", "2", "3"]
+    assert buttons(area) == button_titles("area", lang)
     assert buttons(area)["1"] == ("शहरी" if lang == "hi" else "Urban")
     ask = wa.tap(sender, "1", has("N3210987654")) if by_tap else wa.say(sender, "1", has("N3210987654"))
-    assert "IVRS" in words(ask)
+    assert words(ask) == says("ask_ivrs", lang)
     bill = wa.say(sender, "N3210987654", has("₹1,847.00"))
+    lines = words(bill).splitlines()
+    assert ivrs_line("N3210987654", "urban", lang) in lines and amount_line("₹1,847.00", lang) in lines
     assert "सु*** व***" in words(bill) and "सुनील" not in words(bill)   # the name stays masked
     pay = buttons(bill)
     assert pay["1"] == ("भुगतान करें" if lang == "hi" else "Pay now")

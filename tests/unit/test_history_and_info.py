@@ -5,10 +5,10 @@ import pytest
 from sqlalchemy import select
 
 from bijli.flows.core import Turn
-from bijli.flows.history import history
 from bijli.flows.info import office_open
 from bijli.flows.router import handle
 from bijli.models import Bill, Payment
+from bijli.payments.queries import account_history
 
 
 class Chat:
@@ -49,8 +49,8 @@ def test_history_query_newest_first_with_paid_state(seeded_db):
     pay_bill(seeded_db, "N3210987654", ms[1], "R1", datetime(2025, 1, 5, 4, 0))
     pay_bill(seeded_db, "N3210987654", ms[2], "R2", datetime(2025, 1, 6, 4, 0), partial=True)
     with seeded_db.session() as s:
-        h = history(s, "N3210987654")
-        assert history(s, "N0000000000") is None
+        h = account_history(s, "N3210987654")
+        assert account_history(s, "N0000000000") is None
     assert [b.bill_month for b in h.bills] == ms[:6]
     assert [b.state for b in h.bills[:3]] == ["unpaid", "paid", "partly"]
     assert [p.receipt for p in h.payments] == ["R2", "R1"]  # latest payment first
@@ -63,9 +63,12 @@ def test_past_bills_by_ivrs_shows_six_bills_payments_and_the_current_bill(servic
     reply = chat.say("show my past bills for N3210987654", "past_bills", ivrs="N3210987654")
     assert "Last 6 bills" in reply and "S*** V***" not in reply  # Devanagari name, masked:
     assert "सु*** व***" in reply and "सुनील" not in reply
-    lines = [l for l in reply.splitlines() if "units," in l]
+    lines = [line for line in reply.splitlines() if "units," in line]
     assert len(lines) == 6
-    mm = lambda m: f"{m[5:7]}/{m[:4]}"
+
+    def mm(month):
+        return f"{month[5:7]}/{month[:4]}"
+
     assert lines[0].startswith(mm(ms[0])) and "₹1,847.00" in lines[0] and lines[0].endswith("unpaid")
     assert lines[1].startswith(mm(ms[1])) and lines[1].endswith("paid") and "unpaid" not in lines[1]
     assert "Last payments:" in reply and "05-01-2025 09:30 IST" in reply and "RCPT0001" in reply
