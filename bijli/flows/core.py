@@ -105,7 +105,7 @@ def decide_language(turn: Turn, default: str = "hi") -> str:
             or turn.stored_language or default)
 
 
-def start(turn: Turn, services: Services) -> Reply:
+def new_reply(turn: Turn, services: Services) -> Reply:
     """A Reply in the right language that also records the language slot."""
     lang = decide_language(turn, services.settings.default_language)
     return Reply(lang=lang, slots={SLOT_LANGUAGE: lang})

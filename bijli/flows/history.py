@@ -42,7 +42,7 @@ def render(account: History, lang: str) -> str:
 
 # -- flow -------------------------------------------------------------------------
 
-def start(turn: Turn, services: Services, reply: Reply) -> Reply:
+def start_history(turn: Turn, services: Services, reply: Reply) -> Reply:
     """Find the connection (IVRS in the message, else mobile/IVRS menu)."""
     return billing.start_lookup(turn, services, reply, PURPOSE)
 
