@@ -7,21 +7,30 @@ PYTHON310 ?= $(firstword $(wildcard $(shell pyenv root 2>/dev/null)/versions/3.1
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-RASA := $(BIN)/rasa
+RASA := $(BIN)/python -m scripts.quiet_rasa
 
 export TF_CPP_MIN_LOG_LEVEL := 3
 export TQDM_DISABLE := 1
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
-export PYTHONWARNINGS := ignore::DeprecationWarning
+# Library deprecations, by name (our own code's warnings still show). Rasa's commands run
+# through scripts/quiet_rasa.py, because sanic's import would put these filters behind its own.
+export PYTHONWARNINGS := ignore:pkg_resources is deprecated as an API:DeprecationWarning,$\
+ignore:Deprecated call to `pkg_resources.declare_namespace:DeprecationWarning,$\
+ignore:jax.xla_computation is deprecated:DeprecationWarning,$\
+ignore::DeprecationWarning:matplotlib.fontconfig_pattern,$\
+ignore:distutils Version classes are deprecated:DeprecationWarning,$\
+ignore:Calling URL() directly is deprecated:DeprecationWarning
 ACTION_PORT ?= 5055
 RASA_PORT ?= 5005
 
-.PHONY: FORCE help install db train run shell test validate unit test-postgres stories nlu-gate e2e bench bench-nlu bench-e2e clean postgres-server mutation-code browser
+.PHONY: FORCE help install db train run shell test validate unit test-postgres stories nlu-gate e2e bench bench-nlu bench-e2e clean postgres-server mutation-code browser interactive lint dev-only
 
 help:
 	@echo "make run    - set up, train if needed, serve on :$(RASA_PORT) (REST) with actions on :$(ACTION_PORT)"
 	@echo "make test   - the whole test suite (what CI runs)"
-	@echo "make shell  - chat in the terminal"
+	@echo "make shell  - chat in the terminal (works while make run serves)"
+	@echo "make interactive - rasa interactive: explore, correct, save stories"
+	@echo "make lint   - ruff and mypy"
 	@echo "make bench  - benchmarks (reports/)"
 
 $(STAMP): requirements.txt requirements.lock pyproject.toml
@@ -59,10 +68,31 @@ run: install
 	$(MAKE) --no-print-directory db train
 	ACTION_PORT=$(ACTION_PORT) RASA_PORT=$(RASA_PORT) bash scripts/serve.sh
 
-shell: install
+# Shell and interactive are for development (the terminal channel believes any sender):
+# refused in production before migrating, seeding or training, and again by serve.sh.
+# Both start their own servers, on other ports when `make run` holds the usual ones.
+dev-only: install
+	@$(BIN)/python -c 'import sys; from bijli.settings import Settings; \
+	  sys.exit("make shell/interactive are for development (BIJLI_ENV=production)" \
+	           if Settings.from_env().is_production else 0)'
+
+shell: dev-only
 	$(BIN)/bijli check-config
 	$(MAKE) --no-print-directory db train
 	ACTION_PORT=$(ACTION_PORT) RASA_PORT=$(RASA_PORT) bash scripts/serve.sh shell
+
+interactive: dev-only
+	$(BIN)/bijli check-config
+	$(MAKE) --no-print-directory db train
+	ACTION_PORT=$(ACTION_PORT) RASA_PORT=$(RASA_PORT) bash scripts/serve.sh interactive
+
+# Ruff (pyflakes, pycodestyle, import order, docstrings) and mypy; settings in pyproject.toml.
+# Both run, so that one report shows every finding; either failing fails.
+lint: install
+	@status=0; \
+	echo "$(BIN)/ruff check ."; $(BIN)/ruff check . || status=1; \
+	echo "$(BIN)/mypy"; $(BIN)/mypy || status=1; \
+	exit $$status
 
 validate: install
 	$(RASA) data validate --domain domain --fail-on-warnings --quiet
@@ -120,7 +150,7 @@ browser:
 e2e: train browser
 	$(BIN)/python -m pytest -rs tests/e2e
 
-test: validate unit test-postgres stories nlu-gate e2e
+test: lint validate unit test-postgres stories nlu-gate e2e
 	@echo "all tests passed"
 
 bench: bench-nlu bench-e2e

@@ -8,7 +8,11 @@ from types import SimpleNamespace
 import pytest
 
 from bijli.security import (
-    UnsafeConfigError, cmd_check_config, config_problems, presented_token, require_safe_config,
+    UnsafeConfigError,
+    cmd_check_config,
+    config_problems,
+    presented_token,
+    require_safe_config,
     token_matches,
 )
 from bijli.settings import DEMO_WEBHOOK_SECRET, Settings
@@ -277,7 +281,7 @@ def serve(tmp_path, *args, **env):
                                          **env), timeout=120)
     lines = done.stdout.splitlines()
     actions = [line for line in lines if "-m actions.server" in line]
-    rasa = [line for line in lines if "/rasa " in line]
+    rasa = [line for line in lines if "scripts.quiet_rasa " in line]
     return done, (actions[0] if actions else None), (rasa[0] if rasa else None)
 
 
@@ -316,8 +320,9 @@ def test_serve_in_production_passes_the_api_token(tmp_path):
     assert f"--auth-token {PRODUCTION['RASA_API_TOKEN']}" in rasa and actions is not None
 
 
-def test_serve_shell_is_refused_in_production(tmp_path):
-    done, actions, rasa = serve(tmp_path, "shell", **PRODUCTION)
+@pytest.mark.parametrize("mode", ["shell", "interactive"])
+def test_serve_shell_and_interactive_are_refused_in_production(tmp_path, mode):
+    done, actions, rasa = serve(tmp_path, mode, **PRODUCTION)
     assert done.returncode == 1
     assert "development" in done.stderr
     assert actions is None and rasa is None
