@@ -33,10 +33,12 @@ def _services_for(settings: Settings) -> Services:
 
 
 def get_services() -> Services:
+    """The services for this process's settings (built once, then shared by every action)."""
     return _services_for(Settings.from_env())
 
 
 def entities_of(tracker: Tracker) -> Dict[str, str]:
+    """The first value of each entity in the latest message, as text (Rasa may give numbers)."""
     found: Dict[str, str] = {}
     for ent in tracker.latest_message.get("entities") or []:
         name, value = ent.get("entity"), ent.get("value")
@@ -46,6 +48,7 @@ def entities_of(tracker: Tracker) -> Dict[str, str]:
 
 
 def turn_from_tracker(tracker: Tracker, services: Services) -> Turn:
+    """The tracker as a `Turn`, so that `bijli` never sees Rasa's types."""
     message = tracker.latest_message or {}
     slots = dict(tracker.slots)
     sender = tracker.sender_id or ""
@@ -63,6 +66,7 @@ def turn_from_tracker(tracker: Tracker, services: Services) -> Turn:
 
 
 def apply_reply(reply: Reply, dispatcher: CollectingDispatcher) -> List[Dict[Text, Any]]:
+    """Send the reply's messages through the dispatcher and return its slot events."""
     for msg in reply.messages:
         kwargs: Dict[str, Any] = {}
         if msg.text:
@@ -78,6 +82,7 @@ def apply_reply(reply: Reply, dispatcher: CollectingDispatcher) -> List[Dict[Tex
 
 
 def run_flow(entry: str, tracker: Tracker, services: Services) -> Reply:
+    """Run the `bijli` flow named `entry` on the tracker's latest turn."""
     turn = turn_from_tracker(tracker, services)
     logger.info("flow %s for %s (intent %s)", entry, mask_mobile(turn.sender), turn.intent)
     return handle(entry, turn, services)

@@ -14,6 +14,7 @@ def _db(settings: Settings):
 
 
 def cmd_migrate(args, settings: Settings) -> int:
+    """`bijli migrate`: bring the database to the latest schema."""
     from bijli.migrate import upgrade
 
     upgrade(settings.database_url)
@@ -22,6 +23,7 @@ def cmd_migrate(args, settings: Settings) -> int:
 
 
 def cmd_seed(args, settings: Settings) -> int:
+    """`bijli seed`: load the demo consumers into an empty development database."""
     from bijli.seed import seed_if_empty
 
     if settings.is_production:
@@ -41,6 +43,7 @@ def cmd_seed(args, settings: Settings) -> int:
 
 
 def cmd_import_bills(args, settings: Settings) -> int:
+    """`bijli import-bills FILE`: load a billing extract, all or nothing; bad rows are named."""
     from bijli.importer import BillImportError, import_text
 
     path = Path(args.file)
@@ -75,6 +78,7 @@ def _add_billing(sub) -> None:
 
 
 def cmd_complaints_list(args, settings: Settings) -> int:
+    """`bijli complaints list`: complaints for the operator, highest priority and oldest first."""
     from bijli import complaints as cx
     from bijli.timefmt import format_ist
 
@@ -117,10 +121,12 @@ def _complaint_move(args, settings: Settings, move) -> int:
 
 
 def cmd_complaints_resolve(args, settings: Settings) -> int:
+    """`bijli complaints resolve NUMBER`: mark a complaint resolved, with what was done."""
     return _complaint_move(args, settings, lambda cx, s: cx.resolve(s, args.number, args.note))
 
 
 def cmd_complaints_assign(args, settings: Settings) -> int:
+    """`bijli complaints assign NUMBER --to NAME`: assign a complaint to a lineman or team."""
     return _complaint_move(args, settings, lambda cx, s: cx.assign(s, args.number, args.to))
 
 
@@ -150,6 +156,7 @@ def _registrars() -> List[Callable]:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
+    """The `bijli` operator command line; returns the exit status."""
     parser = argparse.ArgumentParser(prog="bijli", description="Bijli Sahayak operator commands")
     sub = parser.add_subparsers(dest="command", required=True)
     for register in _registrars():

@@ -4,7 +4,7 @@ Engines are made on first use (never at import time) and kept by ``Database``
 objects; callers pass a ``Database`` around instead of reaching for globals.
 """
 from contextlib import contextmanager
-from typing import Iterator, Optional
+from typing import Any, Dict, Iterator, Optional
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
@@ -19,7 +19,8 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
 
 
 def make_engine(url: str) -> Engine:
-    kwargs = {"future": True, "pool_pre_ping": True}
+    """An engine for `url`; SQLite gets a busy timeout and its pragmas, since servers share the file."""
+    kwargs: Dict[str, Any] = {"future": True, "pool_pre_ping": True}
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 5}
         _ensure_sqlite_dir(url)

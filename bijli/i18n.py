@@ -15,6 +15,7 @@ LANGUAGES = ("hi", "en")
 
 @lru_cache(maxsize=4)
 def catalog(directory: Path = TEXTS_DIR) -> Dict[str, Dict[str, str]]:
+    """Every text key with its languages, merged from the catalogue's files; a key defined twice fails."""
     merged: Dict[str, Dict[str, str]] = {}
     for path in sorted(directory.glob("*.yml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}

@@ -195,6 +195,7 @@ def _parse_row(line: int, raw: Dict[str, str], today: Optional[date] = None) -> 
     amount = _amount(v["amount"], problems)
     if problems:
         raise ValueError("; ".join(problems))
+    assert bill_date is not None and due_date is not None   # an unreadable date is one of the problems
     return BillRow(line, ivrs, v["name"], area, mobile, v["tariff"], v["bill_month"],
                    bill_date, due_date, units, amount)
 

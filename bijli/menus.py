@@ -77,4 +77,5 @@ def load_menus(path: Path = MENUS_FILE) -> Dict[str, Menu]:
 
 
 def menu(menu_id: str) -> Menu:
+    """The menu called `menu_id` in menus.yml."""
     return load_menus()[menu_id]

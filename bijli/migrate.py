@@ -8,6 +8,7 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 def alembic_config(url: str) -> Config:
+    """Alembic's configuration for `url`, without an alembic.ini on disk."""
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -15,6 +16,7 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(url: str, revision: str = "head") -> None:
+    """Migrate the database at `url` to `revision` (the latest by default)."""
     from bijli.db import _ensure_sqlite_dir
 
     if url.startswith("sqlite"):

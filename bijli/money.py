@@ -38,7 +38,7 @@ def indian_grouping(n: int) -> str:
     s = str(abs(int(n)))
     if len(s) > 3:
         head, tail = s[:-3], s[-3:]
-        groups = []
+        groups: list[str] = []
         while len(head) > 2:
             groups.insert(0, head[-2:])
             head = head[:-2]

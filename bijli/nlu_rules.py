@@ -104,8 +104,8 @@ _CARDINALS = {
     10: "ten das दस",
 }
 NUMBER_WORDS: Dict[str, int] = {}
-for _n, _words in list(_ORDINALS.items()) + list(_CARDINALS.items()):
-    for _w in _words.split():
+for _n, _spellings in list(_ORDINALS.items()) + list(_CARDINALS.items()):
+    for _w in _spellings.split():
         NUMBER_WORDS[_w] = _n
 
 # Words that may surround a bare menu choice ("option 2", "नंबर 3 please").
@@ -144,8 +144,8 @@ def parse_menu_choice(text: Optional[str]) -> Optional[str]:
             found.append(int(w))
         elif w in NUMBER_WORDS:
             found.append(NUMBER_WORDS[w])
-        elif re.fullmatch(r"\d{1,2}(st|nd|rd|th)", w):
-            found.append(int(re.match(r"\d+", w).group(0)))
+        elif re.fullmatch(r"\d{1,2}(?:st|nd|rd|th)", w):
+            found.append(int(w[:-2]))
         elif w in MENU_FILLER:
             continue
         else:

@@ -7,6 +7,7 @@ LANGUAGES = ("hi", "en")
 
 
 def get_language(db, sender: str) -> Optional[str]:
+    """The language this sender chose before, or None."""
     if not sender:
         return None
     with db.session() as s:
@@ -15,6 +16,7 @@ def get_language(db, sender: str) -> Optional[str]:
 
 
 def set_language(db, sender: str, language: str) -> None:
+    """Remember the sender's language across conversations."""
     if language not in LANGUAGES:
         raise ValueError(f"unsupported language {language!r}")
     if not sender:

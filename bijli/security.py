@@ -12,8 +12,12 @@ from typing import List, Mapping, Optional
 from urllib.parse import urlsplit
 
 from bijli.settings import (
-    DEMO_WEBHOOK_SECRET, DEMO_WHATSAPP_APP_SECRET, DEMO_WHATSAPP_VERIFY_TOKEN, DEVELOPMENT,
-    PRODUCTION, Settings,
+    DEMO_WEBHOOK_SECRET,
+    DEMO_WHATSAPP_APP_SECRET,
+    DEMO_WHATSAPP_VERIFY_TOKEN,
+    DEVELOPMENT,
+    PRODUCTION,
+    Settings,
 )
 
 # Our own shared secrets are generated (e.g. `openssl rand -hex 32`); a short one is a typo

@@ -23,6 +23,7 @@ DEVELOPMENT, PRODUCTION = "development", "production"
 
 
 def default_database_url() -> str:
+    """The development database: a SQLite file under var/."""
     return "sqlite:///" + str(PROJECT_ROOT / "var" / "bijli.db")
 
 

@@ -32,6 +32,7 @@ def new_payment_ref(now: Optional[datetime] = None) -> str:
 
 def upi_link(vpa: str, payee: str, amount_paise: int, ref: str, note: str,
              mcc: str = UTILITY_MCC) -> str:
+    """A `upi://pay` link for the amount; raises UpiError on a value a UPI app would refuse."""
     if not _VPA.match(vpa or ""):
         raise UpiError(f"invalid VPA: {vpa!r}")
     if amount_paise <= 0:

@@ -22,10 +22,11 @@ import os
 import re
 import uuid
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, Text
 
 from rasa.core.channels.channel import InputChannel, UserMessage
-from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput as RasaSocketIOInput, SocketIOOutput
+from rasa.core.channels.socketio import SocketBlueprint, SocketIOOutput
+from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -46,10 +47,10 @@ MAX_MESSAGE_CHARS = 4096
 
 def webchat_enabled(env: Optional[Dict[str, str]] = None) -> bool:
     """Open outside production; in production only with WEBCHAT_ENABLED=true."""
-    env = os.environ if env is None else env
-    if (env.get("BIJLI_ENV") or "development").strip().lower() != "production":
+    source: Mapping[str, str] = os.environ if env is None else env
+    if (source.get("BIJLI_ENV") or "development").strip().lower() != "production":
         return True
-    return (env.get("WEBCHAT_ENABLED") or "").strip().lower() in ("1", "true", "yes")
+    return (source.get("WEBCHAT_ENABLED") or "").strip().lower() in ("1", "true", "yes")
 
 
 def valid_session_id(value: Any) -> bool:

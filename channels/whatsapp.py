@@ -15,7 +15,7 @@ import time.
 import asyncio
 import logging
 from datetime import datetime
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any, Awaitable, Callable, Dict, Optional, Set, Text
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
@@ -166,7 +166,7 @@ class WhatsAppInput(InputChannel):
                 logger.exception("whatsapp: a delivery could not be recorded; Meta will redeliver")
                 return response.text("retry later", status=503)
             for msg in accepted.messages:
-                self._queues.submit(msg.sender, lambda m=msg: self._answer(m, settings, on_new_message))
+                self._queues.submit(msg.sender, partial(self._answer, msg, settings, on_new_message))
             if accepted.statuses:
                 self._background(self._statuses(request.app, settings, accepted.statuses))
             return response.text(accepted.body, status=accepted.status)

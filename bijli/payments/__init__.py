@@ -100,6 +100,7 @@ def shown_upi(settings: Settings, payment: Payment) -> Optional[str]:
 
 
 def qr_url(settings: Settings, ref: str) -> str:
+    """The public address of the QR image for payment `ref`."""
     return settings.public_base_url + QR_PATH.format(ref=ref)
 
 
@@ -111,6 +112,7 @@ def qr_image_for(settings: Settings, ref: str, upi: Optional[str], gateway_image
 
 
 def demo_page_url(settings: Settings, ref: str) -> str:
+    """The public address of the demo gateway's page for payment `ref`."""
     return settings.public_base_url + PAY_PAGE_PATH.format(ref=ref)
 
 
@@ -120,6 +122,7 @@ def receipt_number(payment_id: int, paid_at: datetime) -> str:
 
 
 def get_payment(session: Session, ref: str) -> Optional[Payment]:
+    """The payment with reference `ref`, or None."""
     return session.execute(select(Payment).where(Payment.ref == ref)).scalar_one_or_none()
 
 
@@ -142,6 +145,7 @@ def has_link(payment: Payment) -> bool:
 
 
 def is_expired(payment: Payment, now: datetime) -> bool:
+    """Whether the payment's link has expired at `now` (a payment without expiry never does)."""
     return payment.expires_at is not None and payment.expires_at <= now
 
 

@@ -36,6 +36,7 @@ def _stored(settings: Settings, ref: str):
 
 
 def cmd_simulate_payment(args, settings: Settings) -> int:
+    """`bijli simulate-payment`: post a signed gateway event, for development only."""
     from bijli.payments.events import failed_event, paid_event, signed
 
     if settings.is_production:
@@ -85,6 +86,7 @@ def cmd_simulate_payment(args, settings: Settings) -> int:
 
 
 def cmd_payments_list(args, settings: Settings) -> int:
+    """`bijli payments list`: payments for the operator, mobiles masked."""
     from bijli.db import Database
     from bijli.ivrs import IvrsError, normalize_ivrs
     from bijli.money import format_inr
@@ -125,6 +127,7 @@ def cmd_payments_list(args, settings: Settings) -> int:
 
 
 def cmd_payments_refunded(args, settings: Settings) -> int:
+    """`bijli payments refunded REF`: record a refund made at the gateway."""
     from bijli.db import Database
     from bijli.money import format_inr
     from bijli.payments.refunds import RefundError, mark_refunded

@@ -21,8 +21,21 @@ from bijli.billing import BillView, current_bill_view
 from bijli.db import Database
 from bijli.models import Payment, utcnow
 from bijli.payments import (
-    OPEN_STATUSES, CancelTarget, NoBill, NothingDue, PaymentRequest, cancel_at_gateway, cancel_target,
-    get_payment, has_link, is_expired, lock_bill, payment_note, qr_image_for, shown_upi, upi_link_for,
+    OPEN_STATUSES,
+    CancelTarget,
+    NoBill,
+    NothingDue,
+    PaymentRequest,
+    cancel_at_gateway,
+    cancel_target,
+    get_payment,
+    has_link,
+    is_expired,
+    lock_bill,
+    payment_note,
+    qr_image_for,
+    shown_upi,
+    upi_link_for,
 )
 from bijli.privacy import mask_mobile
 from bijli.settings import Settings
@@ -121,6 +134,8 @@ def _store_link(db: Database, settings: Settings, req: PaymentRequest, provider,
     upi = link.upi_string or (req.upi_link if provider.name == "demo" else None)
     with db.session() as s:
         p = get_payment(s, req.ref)
+        if p is None:   # _plan committed it; only an operator's hand removes it meanwhile
+            raise GatewayError(f"payment {req.ref} left the database before its link was stored")
         p.provider_link_id, p.payment_url = link.link_id, link.url
         p.provider_qr_id, p.qr_image_url, p.upi_string = link.qr_id, link.qr_image_url, upi
         still_open = p.status == "pending" and upi is not None
@@ -162,6 +177,7 @@ def request_payment(db: Database, settings: Settings, ivrs: str, sender: str, pr
     if plan.wait_for is not None:
         return _await_link(db, settings, plan.wait_for, sleep)
     req = plan.new
+    assert req is not None, "a plan reuses, waits for or makes a request"   # _plan sets one of the three
     link_request = LinkRequest(
         ref=req.ref, amount_paise=req.amount_paise, ivrs=ivrs,
         description=payment_note(ivrs, req.bill_month), upi_link=req.upi_link,

@@ -46,4 +46,7 @@ def mark_refunded(session: Session, ref: str, note: str, now: Optional[datetime]
         raise RefundError("already_refunded")
     session.expire(payment)
     logger.info("payment %s: refund recorded", ref)
-    return payment_view(session, ref)
+    view = payment_view(session, ref)
+    if view is None:   # read in this transaction a moment ago
+        raise RefundError("not_found")
+    return view

@@ -37,10 +37,20 @@ from sqlalchemy.exc import IntegrityError
 from bijli.db import Database
 from bijli.models import Payment, PaymentEvent, utcnow
 from bijli.payments import (
-    OPEN_STATUSES, CancelTarget, close_open_requests, lock_bill, receipt_number,
+    OPEN_STATUSES,
+    CancelTarget,
+    close_open_requests,
+    lock_bill,
+    receipt_number,
 )
 from bijli.payments.events import (  # noqa: F401  (sign, verify_signature, parse_event re-exported)
-    EVENT_ID_HEADER, SIGNATURE_HEADER, EventError, GatewayEvent, parse_event, sign, verify_signature,
+    EVENT_ID_HEADER,
+    SIGNATURE_HEADER,
+    EventError,
+    GatewayEvent,
+    parse_event,
+    sign,
+    verify_signature,
 )
 from bijli.payments.queries import REFUND_EVENT, refund_key
 from bijli.privacy import mask_mobile
@@ -69,6 +79,7 @@ class Outcome:
 
 
 def event_key(raw: bytes, headers: Mapping[str, str]) -> str:
+    """The key that makes a gateway event idempotent: its id header, else a hash of the body."""
     event_id = (headers.get(EVENT_ID_HEADER) or "").strip()
     if event_id and len(event_id) <= 100:
         return "id:" + event_id

@@ -59,13 +59,17 @@ def _dicts(value: Any) -> List[Dict[str, Any]]:
     return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
 
+def _dict(value: Any) -> Dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _str(value: Any) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
 def _text_of(msg: Dict[str, Any], kind: str, meta: Dict[str, Any]) -> Optional[str]:
     """What Rasa reads for ``msg``; None if it is not a kind we read."""
-    part = msg.get(kind) if isinstance(msg.get(kind), dict) else {}
+    part = _dict(msg.get(kind))
     if kind == "text":
         return part.get("body") if isinstance(part.get("body"), str) else ""
     if kind == "interactive":
@@ -117,8 +121,8 @@ def _status(st: Dict[str, Any]) -> Optional[Status]:
     codes = []
     for err in _dicts(st.get("errors")):
         try:
-            codes.append(int(err.get("code")))
-        except (TypeError, ValueError):
+            codes.append(int(err["code"]))
+        except (KeyError, TypeError, ValueError):
             continue
     kind = _str(st.get("type")) or None
     return Status(id=sid, status=status, recipient=_str(st.get("recipient_id")), kind=kind,

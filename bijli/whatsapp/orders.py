@@ -182,21 +182,25 @@ def paise_of(amount: Any) -> Optional[int]:
     return value * OFFSET // offset
 
 
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
 def _s(value: Any) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
 def parse_payment_status(raw: Mapping[str, Any]) -> Optional[PaymentStatus]:
     """A ``statuses[]`` entry of ``type: payment``; None if it lacks a reference or a transaction."""
-    payment = raw.get("payment") if isinstance(raw.get("payment"), Mapping) else {}
-    txn = payment.get("transaction") if isinstance(payment.get("transaction"), Mapping) else {}
+    payment = _mapping(raw.get("payment"))
+    txn = _mapping(payment.get("transaction"))
     reference_id, txn_id = _s(payment.get("reference_id")), _s(txn.get("id"))
     if not reference_id or not txn_id or not _REFERENCE.match(reference_id):
         return None
     status, txn_status = _s(raw.get("status")).lower(), _s(txn.get("status")).lower()
     outcome = PAID if (status == "captured" and txn_status == "success") else \
         FAILED if txn_status == "failed" else None
-    error = txn.get("error") if isinstance(txn.get("error"), Mapping) else {}
+    error = _mapping(txn.get("error"))
     return PaymentStatus(reference_id=reference_id, outcome=outcome, status=status,
                          amount_paise=paise_of(payment.get("amount")), currency=_s(payment.get("currency")),
                          transaction_id=txn_id[:64],

@@ -63,7 +63,7 @@ def _contact(s, wa_id: str) -> WhatsAppContact:
     return contact
 
 
-def mark_opted_out(db: Database, wa_id: str, code: int, now: Optional[datetime] = None) -> None:
+def mark_opted_out(db: Database, wa_id: str, code: Optional[int], now: Optional[datetime] = None) -> None:
     """Meta said the user opted out (131050): part 3 stops reminders for this sender."""
     with db.session() as s:
         contact = _contact(s, wa_id)
@@ -72,7 +72,7 @@ def mark_opted_out(db: Database, wa_id: str, code: int, now: Optional[datetime] 
     logger.warning("whatsapp: %s opted out (%s); marked", mask_mobile(wa_id), code)
 
 
-def mark_window_closed(db: Database, wa_id: str, code: int, now: Optional[datetime] = None) -> None:
+def mark_window_closed(db: Database, wa_id: str, code: Optional[int], now: Optional[datetime] = None) -> None:
     """Meta refused a free-form message outside the 24-hour window (131047)."""
     with db.session() as s:
         contact = _contact(s, wa_id)

@@ -4,8 +4,15 @@ from rasa_sdk import Tracker
 from sqlalchemy import func, select
 
 from actions.dialogue import (
-    ActionAffirm, ActionComplaintStatus, ActionHumanHandoff, ActionInform, ActionMenuChoice,
-    ActionNewConnection, ActionPastBills, ActionRegisterComplaint, ActionReportNoSupply,
+    ActionAffirm,
+    ActionComplaintStatus,
+    ActionHumanHandoff,
+    ActionInform,
+    ActionMenuChoice,
+    ActionNewConnection,
+    ActionPastBills,
+    ActionRegisterComplaint,
+    ActionReportNoSupply,
 )
 from bijli import complaints as cx
 from bijli.models import Complaint

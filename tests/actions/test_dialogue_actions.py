@@ -1,8 +1,13 @@
 from sqlalchemy import select
 
 from actions.dialogue import (
-    ActionChangeLanguage, ActionCheckBill, ActionFallback, ActionGreet, ActionInform,
-    ActionMenuChoice, ActionOutOfScope,
+    ActionChangeLanguage,
+    ActionCheckBill,
+    ActionFallback,
+    ActionGreet,
+    ActionInform,
+    ActionMenuChoice,
+    ActionOutOfScope,
 )
 from bijli.models import Payment, SenderPreference
 from tests.actions.conftest import load_tracker, message

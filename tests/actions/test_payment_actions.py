@@ -61,7 +61,8 @@ def test_new_session_confirmation_uses_the_stored_language(run_action, services)
 def test_webhook_trigger_after_failure_offers_the_link_again(run_action, services):
     ref, first, _ = pay(run_action)
     gateway(services, failed_event(ref, 184700))
-    texts, slots, dispatcher = run_action(ActionPaymentStatus(), load_tracker("bill_shown", latest_message=external(ref)))
+    tracker = load_tracker("bill_shown", latest_message=external(ref))
+    texts, slots, dispatcher = run_action(ActionPaymentStatus(), tracker)
     assert "failed" in texts and f"tr={ref}" in texts
     assert any((m.get("image") or "").endswith(f"/qr/{ref}.png") for m in dispatcher.messages)
     assert slots["payment_ref"] == ref

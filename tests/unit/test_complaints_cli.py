@@ -37,7 +37,7 @@ def test_list_open_and_all(seeded_db, database_url):
         cx.resolve(s, done.number)
     out = bijli(database_url, "list")
     assert out.returncode == 0, out.stderr
-    rows = [l for l in out.stdout.splitlines() if l[:10].isdigit()]
+    rows = [row for row in out.stdout.splitlines() if row[:10].isdigit()]
     assert [r[:10] for r in rows] == [wire.number, late.number, done.number]  # priority, then age
     assert "OVERDUE" in rows[1] and format_ist(late.due_at, zone=False) in rows[1]
     assert "3 complaint(s)" in out.stdout

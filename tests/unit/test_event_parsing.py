@@ -9,7 +9,11 @@ from typing import Any, Dict
 import pytest
 
 from bijli.payments.events import (
-    EVENT_ID_HEADER, MAX_PAISE, SIGNATURE_HEADER, EventError, parse_event,
+    EVENT_ID_HEADER,
+    MAX_PAISE,
+    SIGNATURE_HEADER,
+    EventError,
+    parse_event,
 )
 
 

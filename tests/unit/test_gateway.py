@@ -14,7 +14,12 @@ import pytest
 
 from bijli.billing import current_bill_view
 from bijli.payments.gateway import (
-    DemoProvider, GatewayError, LinkRequest, PaymentLink, RazorpayProvider, call_with_deadline,
+    DemoProvider,
+    GatewayError,
+    LinkRequest,
+    PaymentLink,
+    RazorpayProvider,
+    call_with_deadline,
     provider_for,
 )
 from bijli.settings import Settings

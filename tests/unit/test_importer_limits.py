@@ -14,7 +14,13 @@ import pytest
 from sqlalchemy import func, select
 
 from bijli.importer import (
-    AMOUNT_MAX_PAISE, NAME_MAX, TARIFF_MAX, UNITS_MAX, BillImportError, import_text, indian_mobile,
+    AMOUNT_MAX_PAISE,
+    NAME_MAX,
+    TARIFF_MAX,
+    UNITS_MAX,
+    BillImportError,
+    import_text,
+    indian_mobile,
 )
 from bijli.models import Bill, Consumer
 

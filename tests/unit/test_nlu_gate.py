@@ -85,7 +85,7 @@ def test_low_support_intent_is_reported_not_gated():
     report = make_report(scores, accuracy=0.96, macro=0.94)
     result = gate.check_set("realistic", report, [], gate.FLOORS["realistic"], by_rules=no_rules)
     assert result.failures == []
-    line = next(l for l in gate.render(result) if l.strip().startswith("thank"))
+    line = next(row for row in gate.render(result) if row.strip().startswith("thank"))
     assert "0.000" in line and "reported, not gated" in line
 
 
@@ -137,8 +137,8 @@ def test_a_good_headline_does_not_hide_a_weak_classifier(tmp_path):
     report = make_report({"choose_option": (1.0, 8), "check_bill": (0.0, 1), "payment_status": (0.67, 1)},
                          accuracy=0.9, macro=0.56)
     lines = gate.render(gate.check_set("realistic", report, predictions, gate.FLOORS["realistic"]))
-    assert any("rules" in l and "8 examples" in l and "1.0000" in l for l in lines)
-    assert any("classifier" in l and "2 examples" in l and "0.5000" in l for l in lines)
+    assert any("rules" in row and "8 examples" in row and "1.0000" in row for row in lines)
+    assert any("classifier" in row and "2 examples" in row and "0.5000" in row for row in lines)
 
 
 def test_right_answers_under_the_fallback_threshold_are_counted(tmp_path):

@@ -14,7 +14,11 @@ from bijli.flows.payments import offer_payment, payment_status
 from bijli.models import Bill, Payment, PaymentEvent, utcnow
 from bijli.payments import demo_enabled, request_payment
 from bijli.payments.events import (
-    failed_event, paid_event, qr_closed_event, qr_credited_event, signed,
+    failed_event,
+    paid_event,
+    qr_closed_event,
+    qr_credited_event,
+    signed,
 )
 from bijli.payments.gateway import GatewayError, RazorpayProvider
 from bijli.payments.webhook import handle_webhook

@@ -8,8 +8,8 @@ import pytest
 import qrcode
 from sqlalchemy import select
 
-from bijli.flows.core import Reply, Services, Turn
 from bijli.flows.billing import lookup
+from bijli.flows.core import Reply, Services, Turn
 from bijli.flows.payments import offer_payment, payment_status
 from bijli.models import Payment
 from bijli.payments import NothingDue, receipt_number, request_payment

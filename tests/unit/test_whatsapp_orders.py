@@ -16,7 +16,10 @@ from bijli.preferences import set_language
 from bijli.settings import Settings
 from bijli.timefmt import format_ist
 from bijli.whatsapp.orders import (
-    Order, order_details_content, order_status_content, payment_ref_of,
+    Order,
+    order_details_content,
+    order_status_content,
+    payment_ref_of,
 )
 from bijli.whatsapp.signature import sign
 from bijli.whatsapp.statuses import handle_status

@@ -1,6 +1,11 @@
 """Rasa's messages mapped to what Meta accepts: every limit, exactly."""
 from bijli.whatsapp.outgoing import (
-    button_contents, custom_content, fit, image_content, split_text, text_contents,
+    button_contents,
+    custom_content,
+    fit,
+    image_content,
+    split_text,
+    text_contents,
 )
 
 

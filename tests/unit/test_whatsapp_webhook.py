@@ -3,7 +3,9 @@ import asyncio
 import json
 
 import pytest
-from hypothesis import given, settings as hyp_settings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from bijli.whatsapp import store
