@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bijli.models import Complaint, utcnow
-from bijli.text import normalize
+from bijli.text import devanagari_words, normalize
 from bijli.vocab import COMPLAINT_CATEGORIES
 
 # The name the flows and the CLI know; the list itself lives in bijli.vocab.
@@ -94,14 +94,6 @@ def norm(category: str) -> Norm:
 
 # -- categories from free text ----------------------------------------------
 
-_DEV = "\u0900-\u097F"
-
-
-def _dev_words(*words: str) -> str:
-    """Whole Devanagari words (so बिल does not match बिलकुल)."""
-    return rf"(?<![{_DEV}])(?:{'|'.join(words)})(?![{_DEV}])"
-
-
 # Checked in this order: the first match wins. Line damage comes first
 # because it is a safety hazard ("taar toot gaya, light nahi hai").
 _KEYWORDS: Tuple[Tuple[str, Tuple[str, ...]], ...] = (
@@ -110,12 +102,12 @@ _KEYWORDS: Tuple[Tuple[str, Tuple[str, ...]], ...] = (
         r"broken|break|gir|gira|giri|gire|fallen|fell|down|kat|kata|kati|loose|latak|hanging|jal|burn)",
         r"\b(?:taar|wire|wires|pole|poles|khamba|khambha|khambe|khambhe|khamba)\b",
         r"\bspark", r"\bchingari", r"\bshort ?circuit", r"\blive wire", r"\bline damage",
-        _dev_words("तार", "तारों", "तारें", "खंभा", "खंभे", "खम्भा", "खम्भे", "खंबा", "खंबे", "पोल"),
+        devanagari_words("तार", "तारों", "तारें", "खंभा", "खंभे", "खम्भा", "खम्भे", "खंबा", "खंबे", "पोल"),
         r"स्पार्क", r"चिंगारी", r"शॉर्ट सर्किट", r"शार्ट सर्किट",
     )),
     ("transformer", (
         r"\btr[a-z]{0,3}f[oa]r?m", r"\bdp\b", r"\btrafo",
-        r"ट्रांसफ", r"ट्रान्सफ", r"ट्रासफ", r"ट्रांसफॉ", _dev_words("डीपी"),
+        r"ट्रांसफ", r"ट्रान्सफ", r"ट्रासफ", r"ट्रांसफॉ", devanagari_words("डीपी"),
     )),
     ("meter", (
         r"\bme+te?r", r"\bmeater", r"\bmetre", r"\bmi+tar",
@@ -125,7 +117,7 @@ _KEYWORDS: Tuple[Tuple[str, Tuple[str, ...]], ...] = (
         r"\bvolt", r"\bfluctuat", r"वोल्ट", r"वोलट", r"वॉल्ट",
     )),
     ("billing", (
-        r"\bbill(?:s|ing)?\b", _dev_words("बिल", "बिलों", "बिलिंग"),
+        r"\bbill(?:s|ing)?\b", devanagari_words("बिल", "बिलों", "बिलिंग"),
     )),
     ("other", (
         r"\bchori\b", r"\btheft", r"\bkatiya", r"\bhook(?:ing)?\b", r"चोरी", r"कटिया",

@@ -10,14 +10,7 @@ Pure functions over ``bijli.text.normalize``d text; no Rasa.
 import re
 from typing import Optional, Pattern, Tuple
 
-from bijli.text import normalize
-
-_DEV = "\u0900-\u097F"
-
-
-def _dev(*words: str) -> str:
-    """Devanagari words as whole words (``\\b`` does not work on vowel signs)."""
-    return rf"(?<![{_DEV}])(?:{'|'.join(words)})(?![{_DEV}])"
+from bijli.text import devanagari_words, normalize
 
 
 def _compile(*patterns: str) -> Tuple[Pattern[str], ...]:
@@ -32,7 +25,7 @@ def _any(patterns: Tuple[Pattern[str], ...], text: str) -> bool:
 
 _BILL = _compile(
     r"\bbill(?:s|ed|ing)?\b", r"\breading\b", r"\bcharged?\b", r"\bamount\b", r"\barrears?\b",
-    r"\bunits?\b", _dev("बिल", "बिलों", "रीडिंग", "यूनिट", "राशि"),
+    r"\bunits?\b", devanagari_words("बिल", "बिलों", "रीडिंग", "यूनिट", "राशि"),
 )
 _DISPUTE = _compile(
     r"\b(?:too|very|so|itna|itne|bahut|bohot|bahot)\s+(?:high|much|zyada|jyada|jada|adhik|jyaada|zyaada)\b",
@@ -44,7 +37,7 @@ _DISPUTE = _compile(
     r"\breading\s+(?:nahi|not|never|bina|without)\b", r"\b(?:without|bina|no)\s+(?:meter\s+)?reading\b",
     r"\b(?:locked|closed|empty|khali|band)\s+(?:house|ghar|makaan|makan|flat)\b",
     r"\balready\s+paid\b", r"\bpehle\s+(?:hi\s+)?(?:jama|bhar)",
-    _dev("ज़्यादा", "ज्यादा", "जादा", "अधिक", "गलत", "ग़लत", "दोगुना", "दुगना", "डबल", "औसत", "एवरेज",
+    devanagari_words("ज़्यादा", "ज्यादा", "जादा", "अधिक", "गलत", "ग़लत", "दोगुना", "दुगना", "डबल", "औसत", "एवरेज",
          "दो\\s?बार", "इतना", "कैसे", "बिना\\s+रीडिंग"),
 )
 
@@ -66,7 +59,7 @@ _CONTACT = _compile(
     r"\b1912\b", r"\bhelp\s?line\b", r"\btoll[\s-]?free\b", r"\bcustomer\s+(?:care|service|support)\b",
     r"\bcall\s+(?:cent(?:er|re)|center)\b", r"\bphone\b", r"\bcall\b", r"\bnumber\b", r"\bofficer?s?\b",
     r"\blineman\b", r"\bje\b", r"\bsdo\b", r"\bkoi\b", r"\bnobody\b", r"\bno\s?one\b",
-    _dev("हेल्पलाइन", "फोन", "फ़ोन", "कॉल", "नंबर", "कोई", "अधिकारी", "लाइनमैन"),
+    devanagari_words("हेल्पलाइन", "फोन", "फ़ोन", "कॉल", "नंबर", "कोई", "अधिकारी", "लाइनमैन"),
 )
 _UNREACHABLE = _compile(
     r"\bnahi\s+(?:lag|lagta|lagti|lagi|laga|uth|utha|uthata|uthate|uthaya|milta|milti|mil|sunta|sunte|"
@@ -102,7 +95,7 @@ _DISCONNECTED = _compile(
     r"\b(?:kaat|kat|kaata|kata|cut)\s+(?:diya|di|dia|gaya|gayi|gya|off)\b", r"\bcut\s+off\b",
     r"\b(?:still|abhi\s+bhi|ab\s+bhi|phir\s+bhi|fir\s+bhi)\b[\w\s]{0,30}\b(?:no|nahi|cut|off|band|dark)\b",
     r"\breconnect\w*", r"\bre-?connect\w*",
-    _dev("काट", "काटा", "काटी", "कटा", "कटी", "कट\\s+गया", "कट\\s+गई", "डिस्कनेक्ट", "कनेक्शन\\s+काट",
+    devanagari_words("काट", "काटा", "काटी", "कटा", "कटी", "कट\\s+गया", "कट\\s+गई", "डिस्कनेक्ट", "कनेक्शन\\s+काट",
          "फिर\\s+भी", "अभी\\s+भी"),
 )
 
@@ -122,14 +115,14 @@ def disconnection_mentioned(text: Optional[str]) -> bool:
 _IVRS_WORD = _compile(
     r"\bivrs\b", r"\bivr\b", r"\bconsumer\s+(?:no|number|id|num)\b", r"\baccount\s+(?:no|number|id)\b",
     r"\bcustomer\s+id\b", r"\bservice\s+(?:no|number)\b", r"\bupbhokta\b", r"\bkhata\s+(?:no|number|sankhya)\b",
-    _dev("आईवीआरएस", "आइवीआरएस", "उपभोक्ता", "खाता"),
+    devanagari_words("आईवीआरएस", "आइवीआरएस", "उपभोक्ता", "खाता"),
 )
 _ASKING = _compile(
     r"\b(?:what|where|which|how|kya|kahan|kaha|kahaan|kaise|kaun|kon|kidhar|konsa|kaunsa)\b",
     r"\b(?:pata|maloom|malum)\s+(?:nahi|nhi)\b", r"\b(?:nahi|nhi)\s+(?:pata|maloom|malum)\b",
     r"\b(?:don'?t|do\s+not|dont|doesn'?t)\s+(?:know|have|understand)\b", r"\bno\s+idea\b", r"\?",
     r"\bfind\b", r"\bhelp\b", r"\bmeaning\b", r"\bmatlab\b",
-    _dev("क्या", "कहाँ", "कहां", "कैसे", "कौन", "कौनसा", "मतलब", "पता\\s+नहीं", "नहीं\\s+पता", "मालूम\\s+नहीं"),
+    devanagari_words("क्या", "कहाँ", "कहां", "कैसे", "कौन", "कौनसा", "मतलब", "पता\\s+नहीं", "नहीं\\s+पता", "मालूम\\s+नहीं"),
 )
 
 

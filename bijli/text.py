@@ -214,3 +214,10 @@ def detect_language(text: Optional[str]) -> Optional[str]:
     if en > hi:
         return "en"
     return None
+
+
+def devanagari_words(*words: str) -> str:
+    """A regex for whole Devanagari words, so that बिल does not match बिलकुल.
+
+    ``\\b`` cannot do it: Python's ``re`` does not count vowel signs as word characters."""
+    return rf"(?<![\u0900-\u097F])(?:{'|'.join(words)})(?![\u0900-\u097F])"
