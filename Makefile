@@ -23,7 +23,7 @@ ignore:Calling URL() directly is deprecated:DeprecationWarning
 ACTION_PORT ?= 5055
 RASA_PORT ?= 5005
 
-.PHONY: FORCE help install db train run shell test validate unit test-postgres stories nlu-gate e2e bench bench-nlu bench-e2e clean postgres-server mutation-code browser interactive lint dev-only
+.PHONY: FORCE help install db train run shell test validate unit test-postgres stories nlu-gate e2e bench bench-nlu bench-e2e clean postgres-server mutation mutation-code visualize browser interactive lint dev-only
 
 help:
 	@echo "make run    - set up, train if needed, serve on :$(RASA_PORT) (REST) with actions on :$(ACTION_PORT)"
@@ -31,6 +31,8 @@ help:
 	@echo "make shell  - chat in the terminal (works while make run serves)"
 	@echo "make interactive - rasa interactive: explore, correct, save stories"
 	@echo "make lint   - ruff and mypy"
+	@echo "make mutation - does rasa test notice a deleted or redirected rule? (reports/mutation.md)"
+	@echo "make visualize - the stories and rules as a graph (docs/dialogue.png)"
 	@echo "make bench  - benchmarks (reports/)"
 
 $(STAMP): requirements.txt requirements.lock pyproject.toml
@@ -128,9 +130,22 @@ postgres-server:
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null
 
+# Dialogue mutation check (not part of `make test`: it retrains once per mutant): delete a
+# rule, redirect a rule, delete a story, one at a time in a throwaway copy; `rasa test`
+# must fail each time. Writes reports/mutation.md. MUTATION_ARGS="--limit 10" for a quick look.
+mutation: train
+	$(BIN)/python scripts/dialogue_mutation.py $(MUTATION_ARGS)
+
+# The test stories as a graph: docs/dialogue.dot and docs/dialogue.png (Graphviz from
+# Debian's packages when root and missing; otherwise only the .dot is written).
+visualize: install
+	@command -v dot >/dev/null || [ "$$(id -u)" != 0 ] || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null) || true
+	$(BIN)/python scripts/visualize.py
+
 # Mutation testing of the money, identity and signature code (not part of `make test`;
 # slow). Runs in a copy of the tree, so no mutant is ever visible here; writes
-# reports/mutation.md.
+# reports/mutation-code.md.
 mutation-code: install
 	$(BIN)/python scripts/mutation.py
 

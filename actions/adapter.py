@@ -12,11 +12,11 @@ from functools import lru_cache
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bijli.db import Database
-from bijli.flows.core import SLOT_LANGUAGE, Reply, Services, Turn, decide_language
+from bijli.flows.core import SLOT_LANGUAGE, SLOT_MENU, SLOT_REQUESTED, Reply, Services, Turn, decide_language
 from bijli.flows.router import handle
 from bijli.i18n import t
 from bijli.preferences import get_language
@@ -92,6 +92,7 @@ class FlowAction(Action):
     """Runs the ``bijli`` flow entry point named by ``entry``."""
 
     entry: str = ""
+    starts_form: bool = False   # sets up a form that the rules run next
 
     def name(self) -> Text:
         return "action_" + self.entry
@@ -110,7 +111,14 @@ class FlowAction(Action):
             # conversation stays where it was, so the consumer can simply retry.
             dispatcher.utter_message(text=error_text(tracker, error_id))
             return []
-        return apply_reply(reply, dispatcher)
+        events = apply_reply(reply, dispatcher)
+        if tracker.active_loop_name and (reply.slots.get(SLOT_MENU) == "main" or self.starts_form):
+            # The rules deactivate a form before anything that leaves it. As a
+            # safeguard: a step that shows the main menu ends any form still
+            # open, so the next "2" is read on that menu; and a form is always
+            # started afresh, so that what the message pre-fills is validated.
+            events = [ActiveLoop(None), SlotSet(SLOT_REQUESTED, None)] + events
+        return events
 
 
 def new_error_id() -> str:

@@ -1,98 +1,141 @@
-"""One action per entry point of the conversation (see data/rules/)."""
+"""One action per step of the dialogue. Which one runs when is Rasa's: the
+rules in data/rules/ and the stories in data/stories/. Each action runs the
+``bijli`` handler named by ``entry`` (bijli/flows/router.py)."""
 from actions.adapter import FlowAction
 
 
 class ActionMainMenu(FlowAction):
-    entry = "show_menu"
+    """The main menu (a greeting, "menu", "0"); forgets any lookup or draft under way."""
 
-    def name(self):
-        return "action_main_menu"
-
-
-class ActionGreet(FlowAction):
-    entry = "greet"
+    entry = "main_menu"
 
 
-class ActionMenuChoice(FlowAction):
-    """A number, a yes/no or a detail, read against the menu shown last."""
+class ActionReadChoice(FlowAction):
+    """A number, yes / no or a detail read against the menu shown last: sets ``choice``."""
 
-    entry = "choose_option"
-
-    def name(self):
-        return "action_menu_choice"
+    entry = "read_choice"
 
 
-class ActionInform(FlowAction):
-    entry = "inform"
+class ActionStartLookup(FlowAction):
+    """Sets up bill_lookup_form: its purpose and what the message already answers."""
+
+    entry = "start_lookup"
+    starts_form = True
 
 
-class ActionAffirm(FlowAction):
-    entry = "affirm"
+class ActionShowBill(FlowAction):
+    """The current bill of the connection found, with Pay when something is due."""
+
+    entry = "show_bill"
 
 
-class ActionDeny(FlowAction):
-    entry = "deny"
+class ActionShowHistory(FlowAction):
+    """Past bills and payments (to the registered mobile only), then the current bill."""
+
+    entry = "show_history"
 
 
-class ActionPayBill(FlowAction):
-    entry = "pay_bill"
+class ActionPay(FlowAction):
+    """The payment request: UPI link, payment page, QR (and the WhatsApp order card)."""
+
+    entry = "pay"
 
 
-class ActionCheckBill(FlowAction):
-    entry = "check_bill"
+class ActionStartComplaint(FlowAction):
+    """Sets up complaint_form: a new draft with what the message already says."""
+
+    entry = "start_complaint"
+    starts_form = True
 
 
-class ActionPastBills(FlowAction):
-    entry = "past_bills"
+class ActionFileComplaint(FlowAction):
+    """Files the confirmed complaint once, with its number and the time it is due."""
+
+    entry = "file_complaint"
+
+
+class ActionCancelComplaint(FlowAction):
+    """The summary was answered no: nothing is filed."""
+
+    entry = "cancel_complaint"
 
 
 class ActionPaymentStatus(FlowAction):
+    """The sender's latest payments; with ``payment_ref``, the gateway's update."""
+
     entry = "payment_status"
 
 
-class ActionRegisterComplaint(FlowAction):
-    entry = "register_complaint"
-
-
-class ActionReportNoSupply(FlowAction):
-    entry = "report_no_supply"
-
-
 class ActionComplaintStatus(FlowAction):
+    """Complaints by number, IVRS or the registered mobile."""
+
     entry = "complaint_status"
 
 
 class ActionNewConnection(FlowAction):
+    """Where to apply for a new connection."""
+
     entry = "new_connection"
 
 
 class ActionChangeLanguage(FlowAction):
+    """The language named or picked; else the language menu."""
+
     entry = "change_language"
 
 
+class ActionSwitchLanguage(FlowAction):
+    """"English please" inside a form: switch, and the form asks again."""
+
+    entry = "switch_language"
+
+
+class ActionReminders(FlowAction):
+    """Whether WhatsApp bill reminders are on, and the on / off menu."""
+
+    entry = "reminders"
+
+
+class ActionSetReminders(FlowAction):
+    """Turns the reminders on or off, as picked."""
+
+    entry = "set_reminders"
+
+
 class ActionHumanHandoff(FlowAction):
+    """The helpline and every other way to reach the discom."""
+
     entry = "human_handoff"
 
 
 class ActionIvrsHelp(FlowAction):
-    """Where the IVRS (consumer) number is printed; the registered-mobile path."""
+    """Where the IVRS (consumer) number is printed; the lookup form follows."""
 
     entry = "ivrs_help"
+    starts_form = True
 
 
 class ActionOutOfScope(FlowAction):
+    """Not about electricity: what we can do."""
+
     entry = "out_of_scope"
 
 
 class ActionGoodbye(FlowAction):
+    """Goodbye."""
+
     entry = "goodbye"
 
 
 class ActionThank(FlowAction):
+    """You're welcome."""
+
     entry = "thank"
 
 
 class ActionBotChallenge(FlowAction):
+    """"Are you a bot?": yes, and where a person answers."""
+
     entry = "bot_challenge"
 
 

@@ -14,6 +14,7 @@ class Option:
     id: str
     labels: Tuple[Tuple[str, str], ...]
     buttons: Tuple[Tuple[str, str], ...] = ()
+    value: Optional[str] = None   # on a form's menu: the slot value this option stands for
 
     def label(self, lang: str) -> str:
         d = dict(self.labels)
@@ -30,6 +31,7 @@ class Menu:
     id: str
     titles: Tuple[Tuple[str, str], ...]
     options: Tuple[Option, ...]
+    slot: Optional[str] = None    # a form's question: the slot its answer fills
 
     def title(self, lang: str) -> str:
         d = dict(self.titles)
@@ -47,6 +49,10 @@ class Menu:
                 return i
         raise KeyError(option_id)
 
+    def value_of(self, option_id: str) -> str:
+        """The slot value of an option of a form's menu (its ``value``, else its id)."""
+        return self.options[self.number_of(option_id) - 1].value or option_id
+
     def render(self, lang: str, title: Optional[str] = None) -> str:
         lines = [title if title is not None else self.title(lang)]
         lines += [f"{i}. {opt.label(lang)}" for i, opt in enumerate(self.options, start=1)]
@@ -62,11 +68,13 @@ def _load(path: Path) -> Dict[str, Menu]:
     for menu_id, spec in raw.items():
         opts = tuple(
             Option(id=o["id"],
-                   labels=tuple((k, v) for k, v in o.items() if k not in ("id", "button")),
-                   buttons=tuple((o.get("button") or {}).items()))
+                   labels=tuple((k, v) for k, v in o.items() if k not in ("id", "button", "value")),
+                   buttons=tuple((o.get("button") or {}).items()),
+                   value=o.get("value"))
             for o in spec.get("options", [])
         )
-        menus[menu_id] = Menu(id=menu_id, titles=tuple(spec.get("title", {}).items()), options=opts)
+        menus[menu_id] = Menu(id=menu_id, titles=tuple(spec.get("title", {}).items()), options=opts,
+                              slot=spec.get("slot"))
     return menus
 
 

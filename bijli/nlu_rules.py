@@ -287,12 +287,14 @@ NUMBER_ENTITIES = ("ivrs", "mobile", "complaint_number", "option")
 def resolve(text: Optional[str]) -> Tuple[Optional[str], List[Dict[str, Any]]]:
     """Deterministic reading of a normalised message.
 
-    Returns ``(intent, entities)``: ``intent`` is ``choose_option`` for a bare
-    menu choice, ``inform`` for a message that is only a number, else None
+    Returns ``(intent, entities)``: ``intent`` is ``show_menu`` for a bare 0,
+    ``choose_option`` for another bare menu choice, ``inform`` for a message that is only a number, else None
     (keep the classifier's intent). ``entities`` are the number entities found
     (``option`` for a menu choice).
     """
     option = parse_menu_choice(text)
+    if option == "0":  # "0 for the main menu" on every menu, in a form too
+        return "show_menu", []
     if option is not None:
         return "choose_option", [{"entity": "option", "value": option, "start": 0, "end": len(text or "")}]
     ents = find_number_entities(text)

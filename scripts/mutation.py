@@ -5,7 +5,7 @@ runs it in a throwaway copy of the tree: the working tree (and anything serving
 from it) never sees a mutant. Each file is tested with its own unit tests only.
 On two cores the four small modules take about 10 minutes; the webhook and
 events modules (database tests, ~300 mutants) about an hour more. Arguments
-restrict the run to the files named. Writes reports/mutation.md (or
+restrict the run to the files named. Writes reports/mutation-code.md (or
 $MUTATION_REPORT): killed/total per file, and every survivor as a diff.
 """
 import os
@@ -21,7 +21,7 @@ from typing import Dict, List, Tuple
 
 ROOT = Path(__file__).resolve().parents[1]
 PY = sys.executable
-REPORT = Path(os.environ.get("MUTATION_REPORT") or ROOT / "reports" / "mutation.md")
+REPORT = Path(os.environ.get("MUTATION_REPORT") or ROOT / "reports" / "mutation-code.md")
 COPY_IGNORE = shutil.ignore_patterns(".venv", ".git", "models", "var", ".rasa", "results",
                                      "__pycache__", ".pytest_cache", ".hypothesis", ".mutmut-cache")
 # file -> the unit tests that exercise it, and a -k expression to pick the relevant ones

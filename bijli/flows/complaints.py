@@ -1,10 +1,13 @@
 """Complaint registration and complaint status.
 
-Registration: category (from the text, else a numbered sub-menu) -> the
-connection (IVRS in the message, this conversation's connection, the
-sender's registered mobile, or asked) -> a summary to confirm (yes/no or
-1/2; anything else typed there is kept as a landmark/description) -> filed.
-Line damage gets the safety advice first, in the first reply that knows it.
+Registration is the form ``complaint_form`` (domain/forms.yml): the category
+(from the text, else a numbered sub-menu), the connection (IVRS in the
+message, this conversation's connection, the sender's registered mobile, or
+asked) and the confirmation of a summary (yes/no or 1/2; anything else typed
+there is kept as a landmark/description). ``start_complaint`` fills what the
+message already says; bijli/flows/forms.py reads the answers; the rules in
+data/rules/forms.yml file it or cancel it. Line damage gets the safety advice
+first, in the first reply that knows it.
 
 The draft lives in slots (category, details, a draft id). The draft id
 keys the filing (``sender:draft``), so a retried action call for the same
@@ -30,21 +33,19 @@ from bijli import complaints as cx
 from bijli.access import filed_by, own_connections, owns, sender_mobile, visible_complaints
 from bijli.billing import current_bill_view, get_consumer
 from bijli.cues import bill_dispute
-from bijli.flows import billing
+from bijli.flows import connection
 from bijli.flows.core import (
-    SLOT_AREA,
     SLOT_ATTEMPTS,
     SLOT_CHOICES,
     SLOT_IVRS,
+    SLOT_LOOKUP_FAILED,
     SLOT_MENU,
     SLOT_PURPOSE,
-    WAIT_IVRS,
     Reply,
     Services,
     Turn,
 )
 from bijli.i18n import t
-from bijli.ivrs import find_ivrs
 from bijli.menus import menu
 from bijli.money import format_inr
 from bijli.privacy import mask_mobile, mask_name
@@ -55,13 +56,12 @@ logger = logging.getLogger(__name__)
 SLOT_CATEGORY = "complaint_category"
 SLOT_DETAILS = "complaint_details"
 SLOT_DRAFT = "complaint_draft"
+SLOT_CONFIRMATION = "complaint_confirmation"   # confirmed / cancelled / already_open
 
 PURPOSE = "complaint"
 CATEGORY_MENU = "complaint_categories"   # numbered sub-menu (bijli/menus.yml)
 CONFIRM_MENU = "complaint_confirm"       # yes / no (bijli/menus.yml)
 WAIT_STATUS = "complaint_status_entry"   # pseudo-menu: waiting for a number or IVRS
-# Menus whose free-text input this module reads (router.menu_choice / fallback).
-WAITING = (CONFIRM_MENU, WAIT_STATUS)
 MAX_STATUS_TRIES = 3
 LATEST = 3
 
@@ -109,7 +109,8 @@ def category_in_turn(turn: Turn, default: Optional[str] = None) -> Optional[str]
 
 
 def _clear_draft(reply: Reply) -> Reply:
-    return reply.set(**{SLOT_CATEGORY: None, SLOT_DETAILS: None, SLOT_DRAFT: None, SLOT_PURPOSE: None})
+    return reply.set(**{SLOT_CATEGORY: None, SLOT_DETAILS: None, SLOT_DRAFT: None, SLOT_PURPOSE: None,
+                        SLOT_CONFIRMATION: None, SLOT_CHOICES: None})
 
 
 # -- registration ----------------------------------------------------------------
@@ -128,30 +129,33 @@ def reconnection(turn: Turn, services: Services, reply: Reply) -> Reply:
     """Paid, but the supply is still disconnected (offered after payment status):
     a no-supply complaint whose details say so, for the local office to reconnect."""
     return start_complaint(turn, services, reply, default="no_supply",
-                 details=t("complaint_reconnect_details", reply.lang))
+                           details=t("complaint_reconnect_details", reply.lang))
 
 
 def start_complaint(turn: Turn, services: Services, reply: Reply, default: Optional[str] = None,
                     details: Optional[str] = None) -> Reply:
-    """A new complaint draft: the category and the consumer's words from the text,
-    then whatever is still missing (category menu, connection), then the summary."""
-    # A landmark typed at the confirmation ("पोल के पास") may read as a new
-    # complaint to the NLU; while a draft awaits yes/no it is a detail.
-    if turn.slot(SLOT_MENU) == CONFIRM_MENU and turn.slot(SLOT_DRAFT) and turn.intent != "choose_option":
-        return _add_details(turn, services, reply, turn.text)
+    """Set up the complaint form: a new draft, with the category and the
+    consumer's words from the text, and the connection if the message, the
+    conversation or the registered mobile gives it (several are listed)."""
     category = category_in_turn(turn, default)
     # The consumer's own words describe the fault for the lineman.
     if details is None:
         details = cx.clean_details(turn.text) if category and option_from_text(turn) is None else ""
-    reply.set(**{SLOT_PURPOSE: PURPOSE, SLOT_CATEGORY: category, SLOT_DETAILS: details,
+    reply.set(**{SLOT_PURPOSE: None, SLOT_CATEGORY: category, SLOT_DETAILS: details,
                  SLOT_DRAFT: secrets.token_hex(8), SLOT_ATTEMPTS: 0, SLOT_CHOICES: None,
-                 SLOT_AREA: None})
-    if category == "line_damage":
-        reply.say("complaint_safety", helpline=services.settings.helpline)
-    ivrs = billing.ivrs_in_turn(turn)
+                 SLOT_CONFIRMATION: None, SLOT_LOOKUP_FAILED: False})
+    ivrs = connection.ivrs_in_turn(turn)
     if ivrs:
-        return billing.lookup(turn, services, reply, ivrs, check_area=False)
-    return proceed(turn, services, reply)
+        return reply.set(**{SLOT_IVRS: ivrs})
+    if turn.slot(SLOT_IVRS):
+        return reply  # this conversation's connection
+    with services.db.session() as s:
+        ivrs_list = own_connections(s, turn.sender)
+    if len(ivrs_list) == 1:
+        return reply.set(**{SLOT_IVRS: ivrs_list[0]})
+    if len(ivrs_list) > 1:
+        return reply.set(**{SLOT_CHOICES: list(ivrs_list)})
+    return reply
 
 
 def option_from_text(turn: Turn) -> Optional[int]:
@@ -160,66 +164,20 @@ def option_from_text(turn: Turn) -> Optional[int]:
     return int(text) if text.isdigit() and len(text) <= 2 else None
 
 
-def choose_category(category: str):
-    """Handler for a category picked on the numbered sub-menu."""
-    def handler(turn: Turn, services: Services, reply: Reply) -> Reply:
-        reply.set(**{SLOT_PURPOSE: PURPOSE, SLOT_CATEGORY: category})
-        if not turn.slot(SLOT_DRAFT):
-            reply.set(**{SLOT_DRAFT: secrets.token_hex(8)})
-        if category == "line_damage":
-            reply.say("complaint_safety", helpline=services.settings.helpline)
-        return proceed(turn, services, reply)
-    return handler
-
-
-def after_lookup(turn: Turn, services: Services, reply: Reply, ivrs: str) -> Reply:
-    """billing.lookup found the connection for a complaint."""
-    return proceed(turn, services, reply)
-
-
-def proceed(turn: Turn, services: Services, reply: Reply) -> Reply:
-    """Ask for whatever the draft still lacks; then the summary."""
-    if not _now(turn, reply, SLOT_CATEGORY):
-        return reply.show_menu(CATEGORY_MENU)
-    if not _now(turn, reply, SLOT_IVRS):
-        return _find_connection(turn, services, reply)
-    return _summary(turn, services, reply)
-
-
-def _find_connection(turn: Turn, services: Services, reply: Reply) -> Reply:
+def summary(turn: Turn, services: Services, reply: Reply) -> Reply:
+    """The complaint as it will be filed (the bill first for a bill dispute), and yes / no."""
+    category = turn.slot(SLOT_CATEGORY)
+    ivrs = turn.slot(SLOT_IVRS)
     with services.db.session() as s:
-        ivrs_list = own_connections(s, turn.sender)
-    if len(ivrs_list) == 1:
-        return billing.lookup(turn, services, reply, ivrs_list[0], check_area=False)
-    if len(ivrs_list) > 1:
-        return billing.by_mobile(turn, services, reply)  # numbered pick -> lookup -> after_lookup
-    reply.set(**{SLOT_MENU: WAIT_IVRS, SLOT_ATTEMPTS: 0})
-    return reply.say("complaint_ask_ivrs")
-
-
-def _summary(turn: Turn, services: Services, reply: Reply) -> Reply:
-    category = _now(turn, reply, SLOT_CATEGORY)
-    ivrs = _now(turn, reply, SLOT_IVRS)
-    with services.db.session() as s:
-        consumer = get_consumer(s, ivrs)
-        open_one = cx.open_complaint(s, ivrs, category) if consumer else None
-        name, area = (consumer.name, consumer.area_type) if consumer else ("", "")
-        existing = cx.view_of(open_one) if open_one else None
-        full = existing is not None and _may_see(s, turn.sender, existing)
+        consumer = get_consumer(s, ivrs) if ivrs else None
+        name, area = (consumer.name, consumer.area_type) if consumer else ("", "urban")
         bill = current_bill_view(s, ivrs) if consumer and category == "billing" else None
-    if consumer is None:  # the conversation's connection vanished from the records
-        reply.set(**{SLOT_IVRS: None})
-        return _find_connection(turn, services, reply)
-    if existing is not None:
-        _say_duplicate(reply, existing, full)
-        _clear_draft(reply)
-        return reply.show_menu("main")
     if bill is not None:
         # A bill dispute: the bill in question first, so the consumer can say what is wrong.
         reply.say("complaint_bill_context", month=month_label(bill.bill_month), units=bill.units,
                   amount=format_inr(bill.amount_paise), due_date=date_label(bill.due_date))
     rule = cx.norm(category)
-    details = _now(turn, reply, SLOT_DETAILS) or "-"
+    details = turn.slot(SLOT_DETAILS) or "-"
     reply.say("complaint_summary", category=category_label(category, reply.lang), ivrs=ivrs,
               area=t("area_" + area, reply.lang), name=mask_name(name), details=details,
               duration=duration(rule.hours(area), reply.lang),
@@ -227,6 +185,30 @@ def _summary(turn: Turn, services: Services, reply: Reply) -> Reply:
     if area == "agriculture":
         reply.say("complaint_norm_agriculture")
     return reply.show_menu(CONFIRM_MENU)
+
+
+def say_if_open(turn: Turn, services: Services, reply: Reply, ivrs: str, category: str) -> bool:
+    """If a complaint of this kind is open on this connection, say so (with its
+    number; more only to the owner or its filer) and return True. The form then
+    ends (``already_open``) and the main menu forgets the draft."""
+    with services.db.session() as s:
+        open_one = cx.open_complaint(s, ivrs, category)
+        existing = cx.view_of(open_one) if open_one else None
+        full = existing is not None and _may_see(s, turn.sender, existing)
+    if existing is None:
+        return False
+    _say_duplicate(reply, existing, full)
+    return True
+
+
+def yes_or_no(turn: Turn, number: Optional[int]) -> Optional[str]:
+    """The answer to the summary: ``confirmed``, ``cancelled`` or None (something else)."""
+    words = turn.norm.strip().lower().rstrip(".!")
+    if turn.intent == "affirm" or number == 1 or words in _YES:
+        return "confirmed"
+    if turn.intent == "deny" or number == 2 or words in _NO:
+        return "cancelled"
+    return None
 
 
 def _may_see(session: Session, sender: str, c: cx.ComplaintView) -> bool:
@@ -246,35 +228,22 @@ def _say_duplicate(reply: Reply, c: cx.ComplaintView, full: bool) -> None:
         reply.say("complaint_duplicate_other", category=category, ivrs=c.ivrs, number=c.number, status=status)
 
 
-def _add_details(turn: Turn, services: Services, reply: Reply, text: str) -> Reply:
+def add_details(turn: Turn, reply: Reply, text: str) -> Reply:
+    """Words typed at the summary describe the fault: add them to the details."""
     details = cx.clean_details(text)
     if not details:
-        reply.say("fallback")
-        return reply.show_menu(CONFIRM_MENU)
+        return reply.say("fallback")
     previous = turn.slot(SLOT_DETAILS) or ""
     combined = cx.clean_details(f"{previous}; {details}" if previous else details)
     reply.set(**{SLOT_DETAILS: combined})
-    reply.say("complaint_details_added", details=details)
-    return _summary(turn, services, reply)
+    return reply.say("complaint_details_added", details=details)
 
 
-def confirm_input(turn: Turn, services: Services, reply: Reply, number: Optional[int]) -> Reply:
-    """What the consumer said to the summary: yes / no / 1 / 2, a different
-    IVRS number, or a landmark/description to add."""
-    words = turn.norm.strip().lower().rstrip(".!")
-    if turn.intent == "affirm" or number == 1 or words in _YES:
-        return file_complaint(turn, services, reply)
-    if turn.intent == "deny" or number == 2 or words in _NO:
-        reply.say("complaint_cancelled")
-        _clear_draft(reply)
-        return reply.show_menu("main")
-    if number is not None:
-        reply.say("valid_choices", choices="1, 2")
-        return reply.show_menu(CONFIRM_MENU)
-    ivrs = find_ivrs(turn.entities.get("ivrs") or "") or billing.ivrs_in_turn(turn)
-    if ivrs and ivrs != turn.slot(SLOT_IVRS):
-        return billing.lookup(turn, services, reply, ivrs, check_area=False)
-    return _add_details(turn, services, reply, turn.text)
+def cancel_complaint(turn: Turn, services: Services, reply: Reply) -> Reply:
+    """The consumer said no to the summary: nothing is filed."""
+    reply.say("complaint_cancelled")
+    _clear_draft(reply)
+    return reply.show_menu("main")
 
 
 def file_complaint(turn: Turn, services: Services, reply: Reply) -> Reply:
@@ -301,7 +270,7 @@ def file_complaint(turn: Turn, services: Services, reply: Reply) -> Reply:
         # Rolled back: nothing was filed. The draft stays, so "yes" can be tried again.
         logger.exception("complaint not filed for %s", mask_mobile(turn.sender))
         reply.say("complaint_failed", helpline=services.settings.helpline)
-        return reply.show_menu(CONFIRM_MENU)
+        return reply.show_menu("main")
     _clear_draft(reply)
     if result is None:
         reply.say("ivrs_not_found", ivrs=ivrs)
@@ -351,7 +320,7 @@ def _status_from_text(turn: Turn, services: Services, reply: Reply) -> bool:
     """Answer from a complaint number or IVRS in the message; False if none."""
     entity = (turn.entities.get("complaint_number") or "").strip()
     number = entity if cx.is_number(entity) else cx.find_number(turn.text)
-    ivrs = billing.ivrs_in_turn(turn)
+    ivrs = connection.ivrs_in_turn(turn)
     if not number and not ivrs:
         return False
     with services.db.session() as s:
@@ -359,7 +328,7 @@ def _status_from_text(turn: Turn, services: Services, reply: Reply) -> bool:
     if one is not None:  # a docket: whoever holds the number may follow it
         _show(turn, services, reply, [one])
         return True
-    if ivrs and not billing.lookup_allowed(turn, services, reply, ivrs):
+    if ivrs and not connection.lookup_allowed(turn, services, reply, ivrs):
         return True
     consumer, mine, found = None, False, []
     if ivrs:
@@ -420,10 +389,3 @@ def _show(turn: Turn, services: Services, reply: Reply, found: List[cx.Complaint
             lines.append(t("complaint_overdue", reply.lang, helpline=services.settings.helpline))
         reply.text("\n".join(lines))
     return reply.show_menu("main")
-
-
-def waiting_input(turn: Turn, services: Services, reply: Reply, number: Optional[int]) -> Reply:
-    """Router hook: input while one of ``WAITING`` is the current menu."""
-    if turn.slot(SLOT_MENU) == CONFIRM_MENU:
-        return confirm_input(turn, services, reply, number)
-    return status_input(turn, services, reply)

@@ -6,6 +6,7 @@ from typing import Any, Dict, List, Optional
 from bijli.db import Database
 from bijli.i18n import t
 from bijli.menus import Menu, menu
+from bijli.nlu_rules import parse_menu_choice
 from bijli.settings import Settings
 from bijli.text import detect_language, normalize
 
@@ -19,6 +20,10 @@ SLOT_ATTEMPTS = "ivrs_attempts"
 SLOT_CHOICES = "choices"      # IVRS numbers listed for a dynamic pick
 SLOT_FALLBACKS = "fallback_count"
 SLOT_PAYMENT_REF = "payment_ref"
+SLOT_LOOKUP_METHOD = "lookup_method"   # bill lookup form: mobile / ivrs
+SLOT_LOOKUP_FAILED = "lookup_failed"   # 3 wrong IVRS numbers (or the daily limit) ended a form
+SLOT_CHOICE = "choice"                 # the option read from a menu outside the forms (data/rules/menus.yml)
+SLOT_REQUESTED = "requested_slot"      # the question a form asked last (Rasa's)
 
 MAX_MENU_BUTTONS = 10         # WhatsApp lists hold at most 10 rows; longer menus stay numbered text
 WAIT_IVRS = "ivrs_entry"      # pseudo-menu: waiting for an IVRS number
@@ -96,6 +101,17 @@ class Reply:
         self.messages.append(Message(text=body, buttons=buttons))
         self.slots[SLOT_MENU] = menu_id
         return self
+
+
+def option_number(turn: Turn) -> Optional[int]:
+    """The menu number the user chose: the NLU's ``option`` entity, else a bare
+    choice in the text ("2", "option 2", "दूसरा"), read by the same rule as the
+    NLU's MenuNumberResolver. "do din se" or "₹500" is no choice."""
+    value = turn.entities.get("option")
+    if value is not None and str(value).strip().isdigit():
+        return int(str(value).strip())
+    choice = parse_menu_choice(turn.norm)
+    return int(choice) if choice is not None else None
 
 
 def decide_language(turn: Turn, default: str = "hi") -> str:

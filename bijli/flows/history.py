@@ -1,8 +1,8 @@
 """Past bills and payment history (main menu "View bill / past bills", or
 the ``past_bills`` intent).
 
-The connection is found by the bill lookup (IVRS number, or the sender's
-registered mobile) with purpose ``history``; then the last 6 bills, the last
+The connection is found by the bill lookup form (IVRS number, or the sender's
+registered mobile) with purpose ``history``; then (data/rules/forms.yml) the last 6 bills, the last
 payments and the current bill (with its Pay option) are shown. Names are
 masked. The history is the consumer's own (bijli/access.py): any other sender
 is told to write from the registered mobile and gets only the current bill,
@@ -11,14 +11,12 @@ which anyone with the IVRS number may see and pay.
 from bijli.access import owns
 from bijli.billing import current_bill_view
 from bijli.flows import billing
-from bijli.flows.core import Reply, Services, Turn
+from bijli.flows.core import SLOT_IVRS, Reply, Services, Turn
 from bijli.i18n import t
 from bijli.money import format_inr
 from bijli.payments.queries import History, account_history
 from bijli.privacy import mask_name
 from bijli.timefmt import format_ist, month_label
-
-PURPOSE = "history"
 
 
 def render(account: History, lang: str) -> str:
@@ -40,21 +38,17 @@ def render(account: History, lang: str) -> str:
     return "\n".join(out)
 
 
-# -- flow -------------------------------------------------------------------------
+# -- after the lookup form (purpose ``history``) ---------------------------------------
 
-def start_history(turn: Turn, services: Services, reply: Reply) -> Reply:
-    """Find the connection (IVRS in the message, else mobile/IVRS menu)."""
-    return billing.start_lookup(turn, services, reply, PURPOSE)
-
-
-def after_lookup(turn: Turn, services: Services, reply: Reply, ivrs: str) -> Reply:
-    """billing.lookup found the connection: history (to its owner only), then the current bill."""
+def show_history(turn: Turn, services: Services, reply: Reply) -> Reply:
+    """The connection is found: history (to its owner only), then the current bill."""
+    ivrs = turn.slot(SLOT_IVRS)
     with services.db.session() as s:
-        mine = owns(s, turn.sender, ivrs)
+        mine = owns(s, turn.sender, ivrs) if ivrs else False
         account = account_history(s, ivrs) if mine else None
-        view = current_bill_view(s, ivrs)
+        view = current_bill_view(s, ivrs) if ivrs else None
     if view is None or (mine and (account is None or not account.bills)):
-        reply.say("no_bill", ivrs=ivrs)
+        reply.say("no_bill", ivrs=ivrs or "-")
         return reply.show_menu("main")
     if account is not None:
         reply.text(render(account, reply.lang))

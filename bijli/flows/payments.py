@@ -18,6 +18,7 @@ from typing import List, Optional
 from bijli.access import owns, visible_payments
 from bijli.billing import get_consumer
 from bijli.cues import disconnection_mentioned
+from bijli.flows.connection import ivrs_in_turn, lookup_allowed
 from bijli.flows.core import SLOT_LANGUAGE, SLOT_PAYMENT_REF, Message, Reply, Services, Turn
 from bijli.i18n import t
 from bijli.models import utcnow
@@ -184,9 +185,6 @@ def payment_list(turn: Turn, services: Services, reply: Reply, disconnected: boo
 
     ``disconnected``: the consumer says they paid and are still cut off; after
     the payments come what to do, and the offer of a complaint."""
-    # billing builds on this module (the Pay step), so it is imported here.
-    from bijli.flows.billing import ivrs_in_turn, lookup_allowed
-
     ivrs = ivrs_in_turn(turn)
     if ivrs and not lookup_allowed(turn, services, reply, ivrs):
         return reply

@@ -1,30 +1,33 @@
-"""Where each intent and each menu option goes.
+"""The handler behind each Rasa action (``INTENTS``: entry point -> handler).
 
-``INTENTS`` maps an intent-level entry point (one Rasa action each) to its
-handler; ``OPTIONS`` maps a menu option id (``bijli/menus.yml``) to its
-handler. Menu numbers are read against the menu shown last (slot ``menu``).
+Which action runs when is Rasa's: data/rules/ and data/stories/. A menu
+number outside a form is read here against the menu shown last (slot
+``menu``) into the slot ``choice``; data/rules/menus.yml names what each
+option starts. The forms' steps are bijli/flows/forms.py.
 """
 from typing import Callable, Dict, Optional
 
-from bijli.flows import billing, complaints, history, info, payments
+from bijli.flows import billing, complaints, connection, history, info, payments
 from bijli.flows.core import (
-    PICK_CONNECTION,
     SLOT_AREA,
     SLOT_ATTEMPTS,
+    SLOT_CHOICE,
     SLOT_CHOICES,
     SLOT_FALLBACKS,
     SLOT_LANGUAGE,
+    SLOT_LOOKUP_FAILED,
+    SLOT_LOOKUP_METHOD,
     SLOT_MENU,
     SLOT_PURPOSE,
-    WAIT_IVRS,
     Reply,
     Services,
     Turn,
     new_reply,
+    option_number,
 )
 from bijli.menus import load_menus, menu
-from bijli.nlu_rules import parse_menu_choice
 from bijli.preferences import set_language
+from bijli.vocab import AREA_TYPES, LANGUAGES
 from bijli.whatsapp import reminders as bill_reminders
 
 Handler = Callable[[Turn, Services, Reply], Reply]
@@ -32,23 +35,14 @@ Handler = Callable[[Turn, Services, Reply], Reply]
 _MENU_WORDS = {"0", "menu", "main menu", "मेनू", "मुख्य मेनू", "start", "restart", "शुरू"}
 
 
-def option_number(turn: Turn) -> Optional[int]:
-    """The menu number the user chose: the NLU's ``option`` entity, else a bare
-    choice in the text ("2", "option 2", "दूसरा"), read by the same rule as the
-    NLU's MenuNumberResolver. "do din se" or "₹500" is no choice."""
-    value = turn.entities.get("option")
-    if value is not None and str(value).strip().isdigit():
-        return int(str(value).strip())
-    choice = parse_menu_choice(turn.norm)
-    return int(choice) if choice is not None else None
-
-
 # -- simple replies -------------------------------------------------------
 
 def main_menu(turn: Turn, services: Services, reply: Reply) -> Reply:
     """Show the main menu and forget the lookup under way (purpose, tries, choices, connection type)."""
     reply.set(**{SLOT_PURPOSE: None, SLOT_ATTEMPTS: 0, SLOT_CHOICES: None, SLOT_FALLBACKS: 0,
-                 SLOT_AREA: None})
+                 SLOT_AREA: None, SLOT_LOOKUP_METHOD: None, SLOT_LOOKUP_FAILED: False,
+                 complaints.SLOT_CATEGORY: None, complaints.SLOT_CONFIRMATION: None,
+                 complaints.SLOT_DETAILS: None, complaints.SLOT_DRAFT: None})
     return reply.show_menu("main")
 
 
@@ -81,8 +75,8 @@ def out_of_scope(turn: Turn, services: Services, reply: Reply) -> Reply:
 def fallback(turn: Turn, services: Services, reply: Reply) -> Reply:
     """Low NLU confidence: never guess an action. Say so, show the menu;
     the second miss in a row offers the helpline."""
-    if turn.slot(SLOT_MENU) in (WAIT_IVRS, *complaints.WAITING) or option_number(turn) is not None:
-        return menu_choice(turn, services, reply)
+    if turn.slot(SLOT_MENU) == complaints.WAIT_STATUS:
+        return complaints.status_input(turn, services, reply)
     misses = int(turn.slot(SLOT_FALLBACKS, 0) or 0) + 1
     reply.say("fallback")
     if misses >= 2:
@@ -103,14 +97,6 @@ def set_lang(lang: str) -> Handler:
         reply.say("language_set")
         return reply.show_menu("main")
     return handler
-
-
-def change_language(turn: Turn, services: Services, reply: Reply) -> Reply:
-    """Switch to the language named in the message, else offer the language menu."""
-    wanted = (turn.entities.get("language") or "").lower()
-    if wanted in ("hi", "en"):
-        return set_lang(wanted)(turn, services, reply)
-    return reply.show_menu("language")
 
 
 # -- bill reminders on WhatsApp (main menu option 9) ---------------------------
@@ -134,94 +120,126 @@ def set_reminders(on: bool) -> Handler:
     return handler
 
 
-# -- bill entry points ----------------------------------------------------
+# -- the bill lookup and the complaint (forms; data/rules/forms.yml) -----------------
 
-def pay_bill(turn: Turn, services: Services, reply: Reply) -> Reply:
-    """Main-menu "Pay bill": the walk-through, for paying."""
-    return billing.start_lookup(turn, services, reply, "pay")
-
-
-def check_bill(turn: Turn, services: Services, reply: Reply) -> Reply:
-    """"Check my bill": the walk-through, for viewing the bill."""
-    return billing.start_lookup(turn, services, reply, "view")
+def _chosen(turn: Turn) -> Optional[str]:
+    """The menu option read this turn (slot ``choice``), when a menu answer started the step."""
+    return turn.slot(SLOT_CHOICE) if turn.intent in CHOICE_INTENTS else None
 
 
-def free_text_lookup(purpose: str) -> Handler:
-    """A bill question in free text: ask only for what is still missing."""
-    def handler(turn: Turn, services: Services, reply: Reply) -> Reply:
+def start_lookup(turn: Turn, services: Services, reply: Reply) -> Reply:
+    """Before ``bill_lookup_form``: its purpose (from the intent or the menu
+    option) and whatever the message already answers. A menu option asks every
+    question; a free-text request ("mera bill kitna hai") only the missing ones."""
+    choice = _chosen(turn)
+    if choice == CHOICE_BILL_LOOKUP:  # an IVRS number or connection type typed out of the blue
+        purpose = turn.slot(SLOT_PURPOSE) or "view"
         return billing.start_lookup(turn, services, reply, purpose, free_text=True)
-    return handler
+    if choice:
+        return billing.start_lookup(turn, services, reply, billing.PURPOSES.get(choice, "view"))
+    return billing.start_lookup(turn, services, reply, billing.PURPOSES.get(turn.intent, "view"),
+                                free_text=True)
 
 
-OPTIONS: Dict[str, Handler] = {
-    # main menu
-    "complaint": complaints.register,
-    "pay_bill": pay_bill,
-    "view_bill": history.start_history,
-    "complaint_status": complaints.status,
-    "payment_status": payments.payment_status,
-    "new_connection": info.new_connection,
-    "language": lambda turn, services, reply: reply.show_menu("language"),
-    "helpline": info.handoff,
-    "reminders": reminders_menu,
-    "reminders_on": set_reminders(True),
-    "reminders_off": set_reminders(False),
-    # lookup method
-    "by_mobile": billing.by_mobile,
-    "by_ivrs": billing.by_ivrs,
-    # connection type
-    "urban": lambda turn, services, reply: billing.choose_area(turn, services, reply, "urban"),
-    "rural": lambda turn, services, reply: billing.choose_area(turn, services, reply, "rural"),
-    "agriculture": lambda turn, services, reply: billing.choose_area(turn, services, reply, "agriculture"),
-    # after a bill
-    "pay": billing.pay,
-    # complaint categories and the yes/no before filing
-    **{"cat_" + cat: complaints.choose_category(cat) for cat in complaints.cx.CATEGORIES},
-    "confirm_complaint": complaints.file_complaint,
-    "cancel_complaint": lambda turn, services, reply: complaints.confirm_input(turn, services, reply, 2),
-    # paid, but the supply is still cut (after payment status)
-    "reconnect_complaint": complaints.reconnection,
-    # language
-    "hi": set_lang("hi"),
-    "en": set_lang("en"),
-}
+def start_complaint(turn: Turn, services: Services, reply: Reply) -> Reply:
+    """Before ``complaint_form``: a new draft, with what the message already says."""
+    choice = _chosen(turn)
+    if choice == "reconnect_complaint":
+        return complaints.reconnection(turn, services, reply)
+    if turn.intent == "report_no_supply":
+        return complaints.report_no_supply(turn, services, reply)
+    return complaints.register(turn, services, reply)
 
 
-def menu_choice(turn: Turn, services: Services, reply: Reply) -> Reply:
-    """A bare number, a yes/no or a detail, read against the menu shown last."""
+def ivrs_help(turn: Turn, services: Services, reply: Reply) -> Reply:
+    """"What is IVRS?": where it is printed; then the lookup form asks how to
+    look the bill up (the registered mobile needs no IVRS number)."""
+    purpose = turn.slot(SLOT_PURPOSE) or "view"
+    billing.start_lookup(turn, services, reply, purpose)
+    return reply.say("ivrs_help")
+
+
+# -- menu answers outside the forms -------------------------------------------------
+
+CHOICE_INTENTS = ("choose_option", "inform", "affirm", "deny")
+CHOICE_MAIN_MENU = "main_menu"    # "0", "menu", "no": back to the main menu
+CHOICE_HANDLED = "handled"        # answered here (a correction, a status number): wait
+CHOICE_BILL_LOOKUP = "bill_lookup"  # an IVRS number or connection type typed outside a menu
+EXTRA_CHOICES = (CHOICE_MAIN_MENU, CHOICE_HANDLED, CHOICE_BILL_LOOKUP)
+
+
+def read_choice(turn: Turn, services: Services, reply: Reply) -> Reply:
+    """A number, yes/no or a detail outside the forms, read against the menu shown
+    last. Sets ``choice`` to the option's id (bijli/menus.yml); the rules in
+    data/rules/menus.yml say what each option starts."""
     text = turn.norm.strip().lower()
-    if text in _MENU_WORDS:
-        return main_menu(turn, services, reply)
     current = turn.slot(SLOT_MENU)
-    if current == WAIT_IVRS:
-        return billing.ivrs_input(turn, services, reply)
-    if current in complaints.WAITING:
-        return complaints.waiting_input(turn, services, reply, option_number(turn))
-    ivrs = billing.ivrs_in_turn(turn)
-    if ivrs and turn.intent in ("inform", "check_bill", "pay_bill"):
-        return billing.lookup(turn, services, reply, ivrs)
-    area = turn.entities.get("area_type")
-    if area in ("urban", "rural", "agriculture") and current in ("area", "lookup_method", None, "main"):
-        return billing.choose_area(turn, services, reply, area)
+    if text in _MENU_WORDS:
+        return _choice(reply, CHOICE_MAIN_MENU)
+    if current == complaints.WAIT_STATUS:
+        complaints.status_input(turn, services, reply)
+        return _choice(reply, CHOICE_HANDLED)
+    if connection.ivrs_in_turn(turn) and turn.intent != "choose_option":
+        return _choice(reply, CHOICE_BILL_LOOKUP)
+    if turn.entities.get("area_type") in AREA_TYPES and current not in _ANSWERABLE:
+        return _choice(reply, CHOICE_BILL_LOOKUP)
     if turn.intent == "affirm" and current == "bill":
-        return billing.pay(turn, services, reply)
+        return _choice(reply, "pay")
     if turn.intent == "deny":
-        return main_menu(turn, services, reply)
+        return _choice(reply, CHOICE_MAIN_MENU)
     number = option_number(turn)
+    shown = menu(current) if current in _ANSWERABLE else menu("main")
     if number is None:
         reply.say("fallback")
-        return _reshow(turn, services, reply, current)
+        reply.show_menu(shown.id)
+        return _choice(reply, CHOICE_HANDLED)
     if number == 0:
-        return main_menu(turn, services, reply)
-    if current == PICK_CONNECTION:
-        return billing.pick_connection(turn, services, reply, number)
-    shown = menu(current) if current in load_menus() else menu("main")
+        return _choice(reply, CHOICE_MAIN_MENU)
     option = shown.option(number)
     if option is None:
         reply.say("valid_choices", choices=", ".join(str(n) for n in shown.valid_numbers()))
-        return reply.show_menu(shown.id)
+        reply.show_menu(shown.id)
+        return _choice(reply, CHOICE_HANDLED)
     reply.set(**{SLOT_FALLBACKS: 0})
-    return OPTIONS[option.id](turn, services, reply)
+    return _choice(reply, option.id)
+
+
+def _choice(reply: Reply, value: str) -> Reply:
+    return reply.set(**{SLOT_CHOICE: value})
+
+
+# Menus answered outside the forms (the forms read their own: menus.yml `slot`).
+_ANSWERABLE = tuple(m.id for m in load_menus().values() if m.slot is None)
+
+
+def pay(turn: Turn, services: Services, reply: Reply) -> Reply:
+    """"Pay now" on the bill: the payment request for the connection shown."""
+    return billing.pay(turn, services, reply)
+
+
+def language_choice(turn: Turn, services: Services, reply: Reply) -> Reply:
+    """The language named in the message or picked on the language menu; else the language menu."""
+    wanted = _chosen(turn) or (turn.entities.get("language") or "").lower()
+    if wanted in LANGUAGES:
+        return set_lang(wanted)(turn, services, reply)
+    return reply.show_menu("language")
+
+
+def switch_language(turn: Turn, services: Services, reply: Reply) -> Reply:
+    """"English please" inside a form: switch and say so; the form asks its question again."""
+    wanted = (turn.entities.get("language") or "").lower()
+    if wanted not in LANGUAGES:
+        wanted = "en" if reply.lang == "hi" else "hi"
+    set_language(services.db, turn.sender, wanted)
+    reply.lang = wanted
+    reply.store_language = wanted
+    reply.set(**{SLOT_LANGUAGE: wanted})
+    return reply.say("language_set")
+
+
+def reminders_choice(turn: Turn, services: Services, reply: Reply) -> Reply:
+    """On / off picked on the reminders menu."""
+    return set_reminders(_chosen(turn) == "reminders_on")(turn, services, reply)
 
 
 def _reshow(turn: Turn, services: Services, reply: Reply, current: Optional[str]) -> Reply:
@@ -230,24 +248,27 @@ def _reshow(turn: Turn, services: Services, reply: Reply, current: Optional[str]
     return reply.show_menu("main")
 
 
+# Each entry point is one Rasa action (actions/dialogue.py); which one runs
+# when is said by the rules and stories in data/.
 INTENTS: Dict[str, Handler] = {
-    "greet": main_menu,
-    "show_menu": main_menu,
-    "choose_option": menu_choice,
-    "inform": menu_choice,
-    "affirm": menu_choice,
-    "deny": menu_choice,
-    "pay_bill": free_text_lookup("pay"),
-    "check_bill": free_text_lookup("view"),
-    "past_bills": free_text_lookup(history.PURPOSE),
+    "main_menu": main_menu,
+    "read_choice": read_choice,
+    "start_lookup": start_lookup,
+    "show_bill": billing.show_bill,
+    "show_history": history.show_history,
+    "pay": pay,
+    "start_complaint": start_complaint,
+    "file_complaint": complaints.file_complaint,
+    "cancel_complaint": complaints.cancel_complaint,
     "payment_status": payments.payment_status,
-    "register_complaint": complaints.register,
-    "report_no_supply": complaints.report_no_supply,
     "complaint_status": complaints.status,
     "new_connection": info.new_connection,
-    "change_language": change_language,
+    "change_language": language_choice,
+    "switch_language": switch_language,
+    "reminders": reminders_menu,
+    "set_reminders": reminders_choice,
     "human_handoff": info.handoff,
-    "ivrs_help": info.ivrs_help,
+    "ivrs_help": ivrs_help,
     "out_of_scope": out_of_scope,
     "goodbye": goodbye,
     "thank": thank,

@@ -36,3 +36,31 @@ def run_action(services):
         return texts, {e["name"]: e["value"] for e in events if e.get("event") == "slot"}, dispatcher
 
     return run
+
+
+@pytest.fixture(scope="session")
+def domain() -> dict:
+    """The assistant's domain (domain/*.yml merged), as the action server receives it."""
+    import yaml
+
+    merged: dict = {"slots": {}, "forms": {}, "actions": []}
+    for path in sorted((Path(__file__).resolve().parents[2] / "domain").glob("*.yml")):
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        merged["slots"].update(doc.get("slots") or {})
+        merged["forms"].update(doc.get("forms") or {})
+        merged["actions"] += doc.get("actions") or []
+    return merged
+
+
+@pytest.fixture
+def run_form(services, domain):
+    """Run a form's validation action (real rasa-sdk FormValidationAction) with the real domain;
+    return (texts, slots set, dispatcher)."""
+
+    def run(action, tracker):
+        dispatcher = CollectingDispatcher()
+        events = asyncio.run(action.run(dispatcher, tracker, domain))
+        texts = "\n".join(m.get("text") or "" for m in dispatcher.messages)
+        return texts, {e["name"]: e["value"] for e in events if e.get("event") == "slot"}, dispatcher
+
+    return run

@@ -13,7 +13,7 @@ import socket
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.dialogue import ActionCheckBill, ActionInform, ActionMenuChoice
+from actions.dialogue import ActionPay, ActionShowBill
 from tests.actions.conftest import load_tracker, message
 
 HELPLINE = "0755-2551222"
@@ -53,7 +53,7 @@ def failure_logs(caplog):
 
 def test_unreachable_database_gets_a_hindi_apology_with_helpline_and_reference(dead_database, caplog):
     caplog.set_level(logging.INFO)
-    messages, events = run(ActionInform(), load_tracker("awaiting_ivrs"))
+    messages, events = run(ActionShowBill(), load_tracker("bill_shown", slots={"language": "hi"}))
     assert events == []  # no half-made slot changes (ivrs, menu, attempts stay as they were)
     assert len(messages) == 1
     text = messages[0]["text"]
@@ -71,8 +71,8 @@ def test_unreachable_database_gets_a_hindi_apology_with_helpline_and_reference(d
 
 
 def test_the_apology_is_english_in_an_english_conversation(dead_database):
-    tracker = load_tracker("awaiting_ivrs", slots={"language": "en"})
-    messages, events = run(ActionInform(), tracker)
+    tracker = load_tracker("bill_shown", slots={"language": "en"})
+    messages, events = run(ActionShowBill(), tracker)
     assert events == []
     assert messages[0]["text"].startswith(EN_APOLOGY) and HELPLINE in messages[0]["text"]
 
@@ -80,15 +80,15 @@ def test_the_apology_is_english_in_an_english_conversation(dead_database):
 def test_the_message_language_wins_over_the_conversation_language(dead_database):
     tracker = load_tracker("bill_shown", slots={"language": "en"},
                            latest_message=message("मेरा बिजली बिल दिखाओ", "check_bill"))
-    messages, events = run(ActionCheckBill(), tracker)
+    messages, events = run(ActionShowBill(), tracker)
     assert events == []
     assert messages[0]["text"].startswith(HI_APOLOGY)
 
 
 def test_no_language_yet_and_no_database_to_ask_falls_back_to_the_default(dead_database, caplog):
     # The stored-language lookup itself fails here, before any flow runs.
-    tracker = load_tracker("awaiting_ivrs", slots={"language": None})
-    messages, events = run(ActionInform(), tracker)
+    tracker = load_tracker("bill_shown", slots={"language": None})
+    messages, events = run(ActionShowBill(), tracker)
     assert events == []
     assert messages[0]["text"].startswith(HI_APOLOGY)
     assert len(failure_logs(caplog)) == 1
@@ -96,8 +96,8 @@ def test_no_language_yet_and_no_database_to_ask_falls_back_to_the_default(dead_d
 
 def test_each_failure_has_its_own_reference(dead_database, caplog):
     tracker = load_tracker("bill_shown")
-    first, _ = run(ActionMenuChoice(), tracker)
-    second, _ = run(ActionMenuChoice(), tracker)
+    first, _ = run(ActionPay(), tracker)
+    second, _ = run(ActionPay(), tracker)
     refs = [REFERENCE.search(m[0]["text"]).group(1) for m in (first, second)]
     assert refs[0] != refs[1]
     logged = [r.getMessage() for r in failure_logs(caplog)]
@@ -105,6 +105,6 @@ def test_each_failure_has_its_own_reference(dead_database, caplog):
 
 
 def test_a_working_database_gets_the_real_reply_not_the_apology(run_action):
-    texts, slots, _ = run_action(ActionInform(), load_tracker("awaiting_ivrs"))
+    texts, slots, _ = run_action(ActionShowBill(), load_tracker("bill_shown", slots={"language": "hi"}))
     assert HI_APOLOGY not in texts and "₹1,847.00" in texts
-    assert slots["ivrs"] == "N3210987654"
+    assert slots["menu"] == "bill"

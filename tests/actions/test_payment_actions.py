@@ -2,7 +2,7 @@
 a real seeded SQLite database (fixtures in tests/actions/conftest.py)."""
 from sqlalchemy import select
 
-from actions.dialogue import ActionMenuChoice, ActionPaymentStatus
+from actions.dialogue import ActionPay, ActionPaymentStatus
 from bijli.models import Payment, SenderPreference
 from bijli.payments.events import failed_event, paid_event, signed
 from bijli.payments.webhook import handle_webhook
@@ -18,7 +18,7 @@ def external(ref: str) -> dict:
 
 
 def pay(run_action):
-    texts, slots, dispatcher = run_action(ActionMenuChoice(), load_tracker("bill_shown"))
+    texts, slots, dispatcher = run_action(ActionPay(), load_tracker("bill_shown"))
     return slots["payment_ref"], texts, dispatcher
 
 

@@ -82,7 +82,7 @@ def test_rest_without_or_with_a_wrong_token_is_refused_in_production(prod):
 
 @pytest.mark.parametrize("how", ["query", "bearer"])
 def test_rest_with_the_token_gets_the_menu_through_the_action_server(prod, how):
-    # The menu is written by action_greet on the action server: it arrives only if Rasa
+    # The menu is written by action_main_menu on the action server: it arrives only if Rasa
     # sent ACTION_SERVER_TOKEN with the call.
     sender = "91980000007" + ("3" if how == "query" else "4")
     kwargs = ({"params": {"token": prod.api_token}} if how == "query"
@@ -106,9 +106,9 @@ def test_the_dialogue_works_through_rasa_in_production(prod):
 # -- the action server -----------------------------------------------------------------------------
 
 def action_call(sender):
-    """What Rasa posts to the action server to run ``action_greet``."""
+    """What Rasa posts to the action server to run ``action_main_menu``."""
     return {
-        "next_action": "action_greet", "sender_id": sender, "version": "3.6.21", "domain": {},
+        "next_action": "action_main_menu", "sender_id": sender, "version": "3.6.21", "domain": {},
         "tracker": {
             "sender_id": sender, "slots": {}, "events": [], "paused": False,
             "followup_action": None, "active_loop": {}, "latest_action_name": "action_listen",

@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from bijli import complaints as cx
 from bijli.access import owns, sender_mobile, visible_complaints, visible_payments
-from bijli.flows.core import Services, Turn
-from bijli.flows.router import handle
+from bijli.flows.core import Services
 from bijli.models import Bill, Payment, utcnow
+from tests.dialogue import Conversation
 
 OWNER = "919812345678"       # registered for N3210987654 and 1100223344
 STRANGER = "919700000031"
@@ -89,17 +89,9 @@ def test_complaints_each_sender_may_see(seeded_db):
 
 # -- in the conversation ------------------------------------------------------------
 
-class Chat:
+class Chat(Conversation):
     def __init__(self, services, sender, lang="en"):
-        self.services, self.sender, self.slots = services, sender, {"language": lang}
-
-    def say(self, text, intent, **entities):
-        if intent == "choose_option":
-            entities.setdefault("option", text)
-        turn = Turn(sender=self.sender, text=text, intent=intent, entities=entities, slots=dict(self.slots))
-        r = handle(intent, turn, self.services)
-        self.slots.update(r.slots)
-        return "\n".join(m.text for m in r.messages)
+        super().__init__(services, sender, lang)
 
 
 def test_a_looked_up_connection_does_not_reveal_its_payments(services):

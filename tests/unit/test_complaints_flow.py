@@ -10,6 +10,7 @@ from bijli.flows.core import Turn
 from bijli.flows.router import handle
 from bijli.models import Complaint, utcnow
 from bijli.timefmt import format_ist
+from tests.dialogue import Conversation
 
 # Demo data (bijli/seed.py): 9826000001 has one urban connection N3210000001;
 # 9812345678 has N3210987654 (urban) and 1100223344 (rural); 9977000001 has
@@ -17,23 +18,11 @@ from bijli.timefmt import format_ist
 UNREGISTERED = "919700000001"
 
 
-class Chat:
-    """One conversation: slots carried from turn to turn, as the tracker does."""
+class Chat(Conversation):
+    """One conversation (tests/dialogue.py): slots carried from turn to turn, as the tracker does."""
 
     def __init__(self, services, sender=UNREGISTERED, lang=None):
-        self.services, self.sender = services, sender
-        self.slots = {"language": lang} if lang else {}
-        self.last = None
-
-    def say(self, text, intent, entry=None, **entities):
-        entry = entry or {"choose_option": "choose_option", "inform": "inform"}.get(intent, intent)
-        if intent in ("choose_option",) and text.isdigit():
-            entities.setdefault("option", text)
-        turn = Turn(sender=self.sender, text=text, intent=intent, entities=entities,
-                    slots=dict(self.slots))
-        self.last = handle(entry, turn, self.services)
-        self.slots.update(self.last.slots)
-        return "\n".join(m.text for m in self.last.messages)
+        super().__init__(services, sender, lang)
 
 
 def complaints(db):
@@ -128,7 +117,7 @@ def test_safety_advice_also_when_chosen_on_the_menu(services):
 def test_ivrs_asked_when_the_mobile_is_not_registered(services):
     chat = Chat(services, lang="en")
     asked = chat.say("my meter is faulty", "register_complaint")
-    assert "IVRS" in asked and chat.slots["menu"] == "ivrs_entry"
+    assert "IVRS" in asked and chat.slots["requested_slot"] == "ivrs"
     assert "not found" in chat.say("N9999999999", "inform", ivrs="N9999999999")
     assert "too short" in chat.say("12345", "inform")
     summary = chat.say("n3210-987654", "inform")
@@ -200,8 +189,9 @@ def test_retried_confirmation_files_once_with_the_same_reply(services):
     turn_slots = dict(chat.slots)
     replies = []
     for _ in range(2):  # the action server is called twice for the same "yes"
-        turn = Turn(sender=chat.sender, text="yes", intent="affirm", slots=dict(turn_slots))
-        replies.append("\n".join(m.text for m in handle("affirm", turn, services).messages))
+        turn = Turn(sender=chat.sender, text="yes", intent="affirm",
+                    slots={**turn_slots, "complaint_confirmation": "confirmed"})
+        replies.append("\n".join(m.text for m in handle("file_complaint", turn, services).messages))
     [c] = complaints(services.db)
     assert replies[0] == replies[1] and c.number in replies[0] and "registered" in replies[0]
 

@@ -22,7 +22,7 @@ def norm_resolve(text):
 @pytest.mark.parametrize("text, option", [
     ("2", "2"), ("२", "2"), ("option 2", "2"), ("2.", "2"), ("no. 3", "3"), ("No 3", "3"),
     ("दूसरा", "2"), ("teesra", "3"), ("pehla", "1"), ("first", "1"), ("second", "2"),
-    ("2️⃣", "2"), ("10", "10"), ("0", "0"), ("99", "99"), ("विकल्प ४", "4"), ("नंबर 5", "5"),
+    ("2️⃣", "2"), ("10", "10"), ("99", "99"), ("विकल्प ४", "4"), ("नंबर 5", "5"),
     ("option number 6", "6"), ("3 wala", "3"), ("(7)", "7"), ("#8", "8"), ("2nd", "2"),
     ("चौथा विकल्प", "4"), ("dusra option", "2"), ("Option 1 please", "1"),
 ])
@@ -31,6 +31,12 @@ def test_bare_menu_choice(text, option):
     intent, ents = norm_resolve(text)
     assert intent == "choose_option"
     assert [(e["entity"], e["value"]) for e in ents] == [("option", option)]
+
+
+@pytest.mark.parametrize("text", ["0", "०", "option 0", "0️⃣"])
+def test_a_bare_zero_is_the_main_menu_on_every_menu_and_in_every_form(text):
+    assert parse_menu_choice(normalize(text)) == "0"
+    assert norm_resolve(text) == ("show_menu", [])
 
 
 @pytest.mark.parametrize("text", [

@@ -126,7 +126,7 @@ def test_paid_but_disconnected_explains_and_offers_a_reconnection_complaint(serv
     assert chat.slots["complaint_category"] == "no_supply"
     assert "still disconnected: the supply must be reconnected" in chat.slots["complaint_details"]
     # Two connections on this mobile: the numbered pick, then the summary and the yes.
-    assert chat.slots["menu"] == "connection_pick"
+    assert chat.slots["requested_slot"] == "ivrs" and chat.slots["choices"]
     out = chat.say("1", "choose_option")
     assert "Type: No power supply" in out
     out = chat.say("1", "choose_option")
@@ -165,7 +165,7 @@ def test_what_is_ivrs_at_the_ivrs_question_explains_and_offers_the_mobile(servic
     chat.say("2", "choose_option")           # pay bill
     chat.say("2", "choose_option")           # by IVRS
     chat.say("1", "choose_option")           # urban
-    assert chat.slots["menu"] == "ivrs_entry"
+    assert chat.slots["requested_slot"] == "ivrs"
     # Even if the NLU reads it as a detail, it is a question, not a wrong number.
     out = chat.say("mujhe nahi pata IVRS kya hota hai", "inform")
     assert "बिजली बिल पर सबसे ऊपर" in out
@@ -191,13 +191,12 @@ def test_ivrs_help_intent_anywhere(services):
     ("3 ghante", None), ("ek number ki bakwas service", None),
 ])
 def test_menu_number_in_the_flows_is_only_a_bare_choice(text, expected):
-    from bijli.flows.core import Turn
-    from bijli.flows.router import option_number
+    from bijli.flows.core import Turn, option_number
     assert option_number(Turn(sender=STRANGER, text=text)) == expected
 
 
 def test_a_mobile_number_is_not_taken_for_an_ivrs(services):
-    from bijli.flows.billing import ivrs_in_turn
+    from bijli.flows.connection import ivrs_in_turn
     from bijli.flows.core import Turn
     assert ivrs_in_turn(Turn(sender=STRANGER, text="mera mobile 9876543210 hai",
                              entities={"mobile": "9876543210"})) is None

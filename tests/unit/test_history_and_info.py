@@ -4,26 +4,15 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
-from bijli.flows.core import Turn
 from bijli.flows.info import office_open
-from bijli.flows.router import handle
 from bijli.models import Bill, Payment
 from bijli.payments.queries import account_history
+from tests.dialogue import Conversation
 
 
-class Chat:
+class Chat(Conversation):
     def __init__(self, services, sender="919700000001", lang=None):
-        self.services, self.sender = services, sender
-        self.slots = {"language": lang} if lang else {}
-
-    def say(self, text, intent, entry=None, **entities):
-        if intent == "choose_option":
-            entities.setdefault("option", text)
-        turn = Turn(sender=self.sender, text=text, intent=intent, entities=entities, slots=dict(self.slots))
-        r = handle(entry or intent, turn, self.services)
-        self.slots.update(r.slots)
-        self.reply = r
-        return "\n".join(m.text for m in r.messages)
+        super().__init__(services, sender, lang)
 
 
 def pay_bill(db, ivrs, month, receipt, when, partial=False):
@@ -168,8 +157,8 @@ def test_human_handoff_gives_helpline_and_office_hours(services):
 
 def test_a_new_lookup_forgets_the_connection_type_of_an_earlier_one(services):
     """A type chosen in an abandoned walk-through must not be "corrected" in a later free-text lookup."""
-    turn = Turn(sender="919700000031", text="show my past bills N3210987654", intent="past_bills",
-                entities={"ivrs": "N3210987654"}, slots={"language": "en", "area_type": "agriculture"})
-    text = "\n".join(m.text for m in handle("past_bills", turn, services).messages)
+    chat = Chat(services, sender="919700000031", lang="en")
+    chat.slots["area_type"] = "agriculture"
+    text = chat.say("show my past bills N3210987654", "past_bills", ivrs="N3210987654")
     assert "N3210987654" in text and "₹" in text
     assert "agriculture" not in text.lower()

@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import func, select, update
 
 from bijli.db import Database
-from bijli.flows.core import Services, Turn
-from bijli.flows.router import handle
+from bijli.flows.core import Services
 from bijli.lookups import LIMIT, NEW, OWN, REPEAT, check_lookup, typed_key
 from bijli.models import Lookup, Payment
 from bijli.settings import Settings
+from tests.dialogue import Conversation
 
 T0 = datetime(2025, 6, 1, 6, 0)
 STRANGER = "919700000077"
@@ -138,22 +138,14 @@ def test_the_limit_comes_from_the_environment():
 
 # -- in the conversation ------------------------------------------------------------
 
-class Chat:
+class Chat(Conversation):
     def __init__(self, services, sender=STRANGER, lang="en"):
-        self.services, self.sender, self.slots = services, sender, {"language": lang}
-
-    def say(self, text, intent, **entities):
-        if intent == "choose_option":
-            entities.setdefault("option", text)
-        turn = Turn(sender=self.sender, text=text, intent=intent, entities=entities, slots=dict(self.slots))
-        r = handle(intent, turn, self.services)
-        self.slots.update(r.slots)
-        self.messages = [m.text for m in r.messages]
-        return "\n".join(self.messages)
+        super().__init__(services, sender, lang)
 
     def refusal(self):
         """The refusal message itself (the main menu after it names 1912 as well)."""
-        [text] = [m for m in self.messages if "connection numbers" in m or "कनेक्शन नंबर देख चुके" in m]
+        [text] = [m.text for m in self.messages
+                  if "connection numbers" in m.text or "कनेक्शन नंबर देख चुके" in m.text]
         return text
 
 
@@ -189,7 +181,7 @@ def test_through_the_menu_twentieth_shown_twenty_first_refused(services):
     refused = chat.say("N3210000001", "inform")      # the 21st: refused, nothing looked up
     assert "1912" in chat.refusal() and "20 different connection numbers" in refused
     assert "₹" not in refused and "अ***" not in refused and "not found" not in refused
-    assert chat.slots["menu"] == "main" and chat.slots.get("ivrs") == "N3210987654"
+    assert chat.slots["menu"] == "main" and chat.slots.get("ivrs") is None  # the menu path starts afresh
     # the one already counted is still free
     assert "₹1,847.00" in chat.say("bill for N3210987654", "check_bill", ivrs="N3210987654")
 

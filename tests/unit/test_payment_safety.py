@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bijli.flows.billing import lookup
+from bijli.flows.billing import show_bill
 from bijli.flows.core import Reply, Services, Turn
 from bijli.flows.payments import offer_payment, payment_status
 from bijli.models import Bill, Payment, PaymentEvent, utcnow
@@ -337,7 +337,8 @@ def test_a_hanging_gateway_fails_the_pay_in_time_and_blocks_no_lookup(seeded_db,
     th.start()
     assert fake.wait_hanging(1)
     # While the gateway hangs, the database is free: a bill lookup answers.
-    bill = texts(lookup(turn("N3210987654"), Services(db=seeded_db, settings=settings), Reply(lang="en"), IVRS))
+    bill = texts(show_bill(Turn(sender=SENDER, text="", slots={"ivrs": IVRS}),
+                           Services(db=seeded_db, settings=settings), Reply(lang="en")))
     assert "₹1,847.00" in bill
     th.join(20)
     assert len(outcome) == 1 and isinstance(outcome[0], GatewayError) and outcome[0].retryable

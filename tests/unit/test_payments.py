@@ -8,7 +8,7 @@ import pytest
 import qrcode
 from sqlalchemy import select
 
-from bijli.flows.billing import lookup
+from bijli.flows.billing import show_bill
 from bijli.flows.core import Reply, Services, Turn
 from bijli.flows.payments import offer_payment, payment_status
 from bijli.models import Payment
@@ -154,7 +154,7 @@ def test_partial_payment_confirmation_names_what_is_still_due_and_the_helpline(s
     assert "differs from the amount requested (₹1,847.00)" in body and "1912" in body
     assert "₹847.00 is still due" in body
     # ... and the bill now asks for the rest only.
-    bill = texts(lookup(turn("N3210987654"), svc, Reply(lang="en"), IVRS))
+    bill = texts(show_bill(Turn(sender=SENDER, text="", slots={"ivrs": IVRS}), svc, Reply(lang="en")))
     assert "Amount due: ₹847.00" in bill
 
 
@@ -181,7 +181,7 @@ def test_update_for_someone_elses_payment_reveals_nothing(svc, settings):
 def test_paid_bill_shows_paid_with_date_and_no_pay_option(svc, settings):
     req = request_payment(svc.db, settings, IVRS, SENDER)
     gateway_event(svc, paid_event(req.ref, req.amount_paise))
-    r = lookup(turn(IVRS), svc, Reply(lang="en"), IVRS)
+    r = show_bill(Turn(sender=SENDER, text="", slots={"ivrs": IVRS}), svc, Reply(lang="en"))
     body = texts(r)
     assert re.search(r"This bill was paid on \d\d-\d\d-\d{4} \d\d:\d\d", body)
     assert "Amount due: ₹0.00" in body

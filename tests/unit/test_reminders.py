@@ -9,8 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bijli.cli import main
-from bijli.flows.core import Reply, Services, Turn
-from bijli.flows.router import handle
+from bijli.flows.core import Reply, Services
 from bijli.models import Bill, Consumer, Payment
 from bijli.preferences import set_language
 from bijli.settings import Settings
@@ -18,6 +17,7 @@ from bijli.whatsapp import store
 from bijli.whatsapp.client import GraphClient, GraphConfig
 from bijli.whatsapp.models import ReminderSent
 from bijli.whatsapp.reminders import Reminders, consent_state, set_consent
+from tests.dialogue import Conversation
 from tests.fakes.graph import PHONE_NUMBER_ID, TOKEN, VERSION, FakeGraph
 
 TODAY = date(2026, 11, 27)
@@ -250,9 +250,10 @@ def test_the_command_sends_and_prints_the_summary(monkeypatch, graph, db, databa
 # -- the menu -----------------------------------------------------------------------------
 
 def say(services, sender, text, menu_slot, lang="en"):
-    turn = Turn(sender=sender, text=text, intent="choose_option", entities={}, slots={"menu": menu_slot,
-                                                                                        "language": lang})
-    return handle("choose_option", turn, services)
+    chat = Conversation(services, sender, lang)
+    chat.slots["menu"] = menu_slot
+    chat.say(text, "choose_option")
+    return chat.last
 
 
 def test_main_menu_option_9_turns_reminders_on_and_off(db):
