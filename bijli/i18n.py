@@ -10,7 +10,6 @@ from typing import Dict
 import yaml
 
 TEXTS_DIR = Path(__file__).resolve().parent / "texts"
-LANGUAGES = ("hi", "en")
 
 
 @lru_cache(maxsize=4)

@@ -33,19 +33,19 @@ def rupees_plain(paise: int) -> str:
     return f"{sign}{p // 100}.{p % 100:02d}"
 
 
-def indian_grouping(n: int) -> str:
+def indian_grouping(number: int) -> str:
     """1234567 -> '12,34,567'."""
-    s = str(abs(int(n)))
-    if len(s) > 3:
-        head, tail = s[:-3], s[-3:]
+    digits = str(abs(int(number)))
+    if len(digits) > 3:
+        head, tail = digits[:-3], digits[-3:]
         groups: list[str] = []
         while len(head) > 2:
             groups.insert(0, head[-2:])
             head = head[:-2]
         if head:
             groups.insert(0, head)
-        s = ",".join(groups + [tail])
-    return ("-" if n < 0 else "") + s
+        digits = ",".join(groups + [tail])
+    return ("-" if number < 0 else "") + digits
 
 
 def format_inr(paise: int) -> str:

@@ -2,8 +2,7 @@
 from typing import Optional
 
 from bijli.models import SenderPreference
-
-LANGUAGES = ("hi", "en")
+from bijli.vocab import LANGUAGES
 
 
 def get_language(db, sender: str) -> Optional[str]:

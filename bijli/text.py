@@ -93,7 +93,7 @@ def _one_mark(m: "re.Match") -> str:
     return "!" if "!" in run else run[0]
 
 
-def strip_noise(s: str) -> str:
+def strip_noise(text: str) -> str:
     """Drop links, e-mail addresses, @handles and emoji; unwrap #hashtags.
 
     Real posts carry them; they hold no meaning for the NLU and their digits
@@ -101,17 +101,17 @@ def strip_noise(s: str) -> str:
     their digit. A message that is nothing but noise (a thumbs-up, a lone link) is
     kept as it is: an empty message would tell the NLU even less.
     """
-    original = s
-    s = _URL.sub(" ", s)
-    s = _EMAIL.sub(" ", s)
-    s = _HANDLE.sub(" ", s)
-    s = _HASHTAG.sub(_hashtag_words, s)
-    s = _KEYCAP_MARKS.sub("", s.translate(_SYMBOL_MAP))
-    if any(ord(ch) >= 0x2300 or unicodedata.category(ch) == "So" for ch in s):
-        s = "".join(" " if _is_pictograph(ch) else ch for ch in s)
-    if not any(ch.isalnum() for ch in s):
+    original = text
+    text = _URL.sub(" ", text)
+    text = _EMAIL.sub(" ", text)
+    text = _HANDLE.sub(" ", text)
+    text = _HASHTAG.sub(_hashtag_words, text)
+    text = _KEYCAP_MARKS.sub("", text.translate(_SYMBOL_MAP))
+    if any(ord(ch) >= 0x2300 or unicodedata.category(ch) == "So" for ch in text):
+        text = "".join(" " if _is_pictograph(ch) else ch for ch in text)
+    if not any(ch.isalnum() for ch in text):
         return original
-    return s
+    return text
 
 
 def _fold_word(m: "re.Match") -> str:

@@ -29,6 +29,6 @@ def month_label(bill_month: str) -> str:
     return f"{bill_month[5:7]}/{bill_month[:4]}" if bill_month else ""
 
 
-def date_label(d: date) -> str:
+def date_label(day: date) -> str:
     """A calendar date as '05-12-2026'."""
-    return d.strftime("%d-%m-%Y")
+    return day.strftime("%d-%m-%Y")

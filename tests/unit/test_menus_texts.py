@@ -1,8 +1,9 @@
 import re
 import string
 
-from bijli.i18n import LANGUAGES, catalog
+from bijli.i18n import catalog
 from bijli.menus import load_menus, menu
+from bijli.vocab import LANGUAGES
 
 
 def test_walkthrough_numbers_are_fixed():

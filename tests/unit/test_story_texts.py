@@ -89,3 +89,16 @@ def test_no_story_text_copies_a_training_example():
         if not exempt(intent, text) and comparison_key(text) in keys:
             copies.add(f"{story!r}: {text!r} is {keys[comparison_key(text)]!r}")
     assert not copies, "test story texts copied from the training data:\n" + "\n".join(sorted(copies))
+
+
+def test_the_test_stories_walk_the_forms_and_the_slots_that_branch():
+    """At least 25 stories; the forms' steps (active_loop) and the slots the rules branch on
+    (slot_was_set) are in them, so a story fails when a form or a branch goes wrong."""
+    doc = yaml.safe_load(STORIES.read_text(encoding="utf-8")) or {}
+    stories = doc.get("stories") or []
+    steps = [step for story in stories for step in story.get("steps") or [] if isinstance(step, dict)]
+    loops = {step["active_loop"] for step in steps if "active_loop" in step}
+    branched = {name for step in steps for item in step.get("slot_was_set") or [] for name in item}
+    assert len(stories) >= 25
+    assert {"bill_lookup_form", "complaint_form", None} <= loops
+    assert {"choice", "purpose", "lookup_failed", "complaint_confirmation", "requested_slot"} <= branched

@@ -7,7 +7,7 @@ from typing import Dict, Iterator, Tuple
 
 import yaml
 
-from bijli import complaints, models, nlu_rules, vocab
+from bijli import complaints, models, nlu_rules, preferences, vocab
 from bijli.complaints import load_norms
 from bijli.menus import menu
 
@@ -30,6 +30,7 @@ def test_the_other_modules_use_the_one_definition():
     assert models.AREA_TYPES is vocab.AREA_TYPES
     assert nlu_rules.AREA_TYPES is vocab.AREA_TYPES
     assert nlu_rules.LANGUAGES is vocab.LANGUAGES
+    assert preferences.LANGUAGES is vocab.LANGUAGES
 
 
 def test_complaint_menu_offers_exactly_the_categories_in_order():
