@@ -23,6 +23,7 @@ import argparse
 import copy
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -158,6 +159,48 @@ def run_stories(work: Path) -> subprocess.CompletedProcess:
                  "--fail-on-prediction-errors", "--out", "results")
 
 
+def judge_here(base: Path, index: int, mutant: Mutant) -> Outcome:
+    """Train and test in this process (Rasa imported once per worker: much faster)."""
+    import asyncio
+
+    from rasa.core.agent import Agent
+    from rasa.core.test import test as core_test
+    from rasa.model_training import train_core
+
+    started = time.monotonic()
+    work = prepare(base, f"m{index:03d}")
+    apply(work, mutant)
+    caught, note = False, ""
+    try:
+        model = train_core(domain=str(work / "domain"), config=str(work / "config.yml"),
+                           stories=str(work / "data"), output=str(work / "models"))
+    except Exception as error:  # the mutated data does not even train: noticed
+        caught, note, model = True, f"training refused the data: {str(error).splitlines()[0][:160]}", None
+    if model:
+        agent = Agent.load(model_path=model)
+        try:
+            asyncio.run(core_test(str(work / "tests" / "test_stories.yml"), agent,
+                                  fail_on_prediction_errors=True, disable_plotting=True))
+        except Exception as error:  # WrongPredictionException: a test story failed
+            found = re.search(r"- story: (.+)", str(error))
+            story = found.group(1).strip().strip("'\"") if found else " ".join(str(error).split())[:120]
+            caught, note = True, f"fails \"{story}\""
+    shutil.rmtree(work, ignore_errors=True)
+    return Outcome(mutant, caught, time.monotonic() - started, note)
+
+
+def worker(indices: List[int]) -> None:
+    """``--worker``: judge the given mutants here, one JSON line each."""
+    import logging
+
+    logging.disable(logging.WARNING)
+    todo = mutants()
+    with tempfile.TemporaryDirectory(prefix="bijli-dialogue-mutation-w-") as tmp:
+        for i in indices:
+            o = judge_here(Path(tmp), i, todo[i])
+            print(json.dumps({"index": i, "caught": o.caught, "seconds": o.seconds, "note": o.note}), flush=True)
+
+
 def judge(base: Path, index: int, mutant: Mutant) -> Outcome:
     started = time.monotonic()
     work = prepare(base, f"m{index:03d}")
@@ -230,27 +273,48 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--limit", type=int, default=0)
+    parser.add_argument("--only", default="", help="comma-separated mutant numbers")
+    parser.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.worker is not None:
+        worker([int(i) for i in args.worker.split(",") if i])
+        return 0
     todo = mutants()
+    chosen = list(range(len(todo)))
+    if args.only:
+        chosen = [int(i) for i in args.only.split(",")]
     if args.limit:
-        todo = todo[: args.limit]
+        chosen = chosen[: args.limit]
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="bijli-dialogue-mutation-") as tmp:
         base = Path(tmp)
         print(f"dialogue mutation: baseline, then {len(todo)} mutants, {args.jobs} at a time", flush=True)
         baseline(base)
-        outcomes: List[Optional[Outcome]] = [None] * len(todo)
+        outcomes: Dict[int, Outcome] = {}
+        jobs = max(1, args.jobs)
+        slices = [chosen[k::jobs] for k in range(jobs)]
+        procs = [subprocess.Popen([PY, str(Path(__file__).resolve()), "--worker", ",".join(map(str, part))],
+                                  cwd=ROOT, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                  text=True) for part in slices if part]
 
-        def one(i: int) -> None:
-            outcomes[i] = judge(base, i, todo[i])
-            o = outcomes[i]
-            print(f"[{i + 1}/{len(todo)}] {'caught  ' if o.caught else 'SURVIVED'} {o.mutant.kind}: "
-                  f"{o.mutant.name} {o.mutant.detail}".rstrip(), flush=True)
+        def collect(proc: subprocess.Popen) -> None:
+            for line in proc.stdout:
+                if not line.startswith("{"):
+                    continue
+                row = json.loads(line)
+                o = Outcome(todo[row["index"]], row["caught"], row["seconds"], row["note"])
+                outcomes[row["index"]] = o
+                print(f"[{len(outcomes)}/{len(chosen)}] {'caught  ' if o.caught else 'SURVIVED'} #{row['index']} "
+                      f"{o.mutant.kind}: {o.mutant.name} {o.mutant.detail}".rstrip(), flush=True)
+            proc.wait()
 
-        with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-            list(pool.map(one, range(len(todo))))
-    done = [o for o in outcomes if o is not None]
-    write_report(done, time.monotonic() - started, bool(args.limit))
+        with ThreadPoolExecutor(max_workers=len(procs) or 1) as pool:
+            list(pool.map(collect, procs))
+    done = [outcomes[i] for i in sorted(outcomes)]
+    missing = sorted(set(chosen) - set(outcomes))
+    if missing:
+        print(f"dialogue mutation: no result for mutants {missing} (a worker died)", file=sys.stderr)
+    write_report(done, time.monotonic() - started, bool(args.limit or args.only))
     caught = sum(o.caught for o in done)
     print(f"dialogue mutation: {caught} of {len(done)} caught; report in {REPORT}")
     return 0 if caught == len(done) else 1

@@ -12,7 +12,7 @@ from bijli.text import detect_language, normalize
 
 # Conversation slots the flows read and write (all declared in domain/).
 SLOT_LANGUAGE = "language"
-SLOT_MENU = "menu"            # id of the menu shown last (or an input we wait for)
+SLOT_MENU = "menu"            # id of the menu shown last (or complaint_status_entry)
 SLOT_PURPOSE = "purpose"      # what a consumer lookup is for: pay / view / ...
 SLOT_AREA = "area_type"
 SLOT_IVRS = "ivrs"
@@ -26,8 +26,6 @@ SLOT_CHOICE = "choice"                 # the option read from a menu outside the
 SLOT_REQUESTED = "requested_slot"      # the question a form asked last (Rasa's)
 
 MAX_MENU_BUTTONS = 10         # WhatsApp lists hold at most 10 rows; longer menus stay numbered text
-WAIT_IVRS = "ivrs_entry"      # pseudo-menu: waiting for an IVRS number
-PICK_CONNECTION = "connection_pick"  # dynamic menu of a mobile's connections
 
 
 @dataclass
