@@ -100,13 +100,12 @@ COMPLAINT_QUESTIONS = (SLOT_CATEGORY, SLOT_IVRS, SLOT_CONFIRMATION)
 
 
 def required_lookup(slots: Dict[str, Any], order: Sequence[str] = LOOKUP_QUESTIONS) -> List[str]:
-    """The bill lookup's questions still needed, in the domain's order (``order``,
-    domain/forms.yml): none after 3 failed tries; none once the connection is
-    found; no connection type on the registered-mobile path."""
+    """The bill lookup's questions, in the domain's order (``order``,
+    domain/forms.yml): none after 3 failed tries; no connection type on the
+    registered-mobile path. The form asks those still empty: an IVRS number in
+    the first message fills the method and (from the record) the type as well."""
     if slots.get(SLOT_LOOKUP_FAILED):
         return []
-    if slots.get(SLOT_IVRS):
-        return [SLOT_IVRS]
     if slots.get(SLOT_LOOKUP_METHOD) == "mobile":
         return [name for name in order if name != SLOT_AREA]
     return list(order)
@@ -298,7 +297,9 @@ def validate_ivrs(turn: Turn, services: Services, reply: Reply, value: Optional[
     chosen = _slot(turn, reply, SLOT_AREA)
     if check_area and chosen and chosen != record_area:
         _say_mismatch(reply, record_area, chosen)
-    if chosen:  # the record's type wins; if none was chosen yet, the form may still ask
+    # The record's type wins. Only when the walk-through asks the type after the IVRS
+    # number (a designer's order) is it left empty here, for the question to come.
+    if chosen or not _asked(turn, SLOT_IVRS):
         reply.set(**{SLOT_AREA: record_area})
     return reply.set(**{SLOT_IVRS: ivrs, SLOT_ATTEMPTS: 0, SLOT_CHOICES: None,
                         SLOT_LOOKUP_METHOD: _slot(turn, reply, SLOT_LOOKUP_METHOD) or "ivrs"})

@@ -22,7 +22,7 @@ IN_FORM = {"name": "bill_lookup_form", "validate": True, "rejected": False}
 def test_ivrs_typed_at_the_question_is_checked_and_fills_the_form(run_form):
     texts, slots, _ = run_form(ValidateBillLookupForm(), load_tracker("awaiting_ivrs"))
     assert slots["ivrs"] == "N3210987654" and slots["area_type"] == "urban"
-    assert slots["requested_slot"] is None          # nothing left to ask: the form is done
+    # every question of the form is answered (lookup_method and area_type came before): Rasa ends it
     assert texts == ""                                # the bill is the next action's
 
 
@@ -118,7 +118,8 @@ def test_free_form_english_question_with_ivrs_skips_questions(run_action, run_fo
     activating = load_tracker("bill_shown", slots={**started}, latest_message=tracker.latest_message,
                               events=[{"event": "slot", "name": k, "value": v} for k, v in started.items()])
     _, checked, _ = run_form(ValidateBillLookupForm(), activating)
-    assert checked["ivrs"] == "N3210987654" and checked["requested_slot"] is None
+    assert checked["ivrs"] == "N3210987654" and checked["area_type"] == "urban"
+    assert started["lookup_method"] == "ivrs"   # so no question is left: Rasa ends the form
 
 
 def test_fallback_twice_offers_helpline(run_action):

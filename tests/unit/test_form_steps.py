@@ -11,7 +11,9 @@ def test_the_lookup_asks_in_the_domains_order_and_only_what_is_missing():
     order = ["lookup_method", "ivrs", "area_type"]       # a designer's order (docs/designing.md, recipe 2)
     assert forms.required_lookup({}, order) == order
     assert forms.required_lookup({"lookup_method": "mobile"}, order) == ["lookup_method", "ivrs"]
-    assert forms.required_lookup({"ivrs": "N3210987654"}, order) == ["ivrs"]   # found: done
+    # found at the IVRS question: the type still to come in this order (filled from the
+    # record when the IVRS number came first in free text)
+    assert forms.required_lookup({"lookup_method": "ivrs", "ivrs": "N3210987654"}, order) == order
     assert forms.required_lookup({"lookup_failed": True}, order) == []        # 3 wrong tries: done
     assert forms.required_complaint({"lookup_failed": True}) == []
 
@@ -31,6 +33,17 @@ def test_a_new_request_at_the_ivrs_question_is_left_to_the_rules(services):
                 slots={"requested_slot": "ivrs"})
     reply = forms.extract_ivrs(turn, services, Reply(lang="hi"))
     assert reply.slots == {} and reply.messages == []
+
+
+def test_an_ivrs_number_found_at_its_question_leaves_a_later_type_question_open(services):
+    at_question = Turn(sender=STRANGER, text="N3210987654", intent="inform",
+                       slots={"requested_slot": "ivrs", "lookup_method": "ivrs"})
+    reply = forms.validate_ivrs(at_question, services, Reply(lang="en"), "N3210987654")
+    assert reply.slots["ivrs"] == "N3210987654" and "area_type" not in reply.slots
+    in_free_text = Turn(sender=STRANGER, text="bill N3210987654", intent="check_bill",
+                        slots={"requested_slot": None, "lookup_method": "ivrs"})
+    reply = forms.validate_ivrs(in_free_text, services, Reply(lang="en"), "N3210987654")
+    assert reply.slots["area_type"] == "urban"     # nothing more to ask
 
 
 def test_connection_type_asked_after_the_ivrs_number_is_corrected_by_the_record(services):
@@ -55,3 +68,17 @@ def test_the_walk_through_and_its_digressions_in_one_conversation(services):
     assert "IVRS" in complaint
     menu = chat.say("0", "show_menu")
     assert chat.loop is None and "1. Register a complaint" in menu
+
+
+def test_a_designer_may_ask_the_connection_type_after_the_ivrs_number(services, monkeypatch):
+    """docs/designing.md, recipe 2: only domain/forms.yml's order changes."""
+    from tests import dialogue
+
+    monkeypatch.setitem(dialogue.ORDER, "bill_lookup_form", ["lookup_method", "ivrs", "area_type"])
+    chat = Conversation(services, STRANGER, lang="en")
+    chat.say("2", "choose_option")
+    assert "Please type your IVRS number" in chat.say("2", "choose_option")     # by IVRS: the number first
+    assert "1. Urban" in chat.say("1100223344", "inform", ivrs="1100223344")    # then the type
+    bill = chat.say("1", "choose_option")                                        # urban; the record says rural
+    assert "our records show this connection as rural (you chose urban)" in bill
+    assert "IVRS: 1100223344 (rural)" in bill and "Amount due: ₹2,162.00" in bill and chat.loop is None

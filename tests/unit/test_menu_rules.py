@@ -59,7 +59,7 @@ def test_every_choice_rule_names_an_option_a_menu_has():
 def test_each_rule_goes_on_to_an_action_and_a_started_form_is_active():
     for choice, [actions] in _choice_rules().items():
         assert actions, choice
-        assert all(a.startswith("action_") or a.endswith("_form") for a in actions), choice
+        assert all(a.startswith(("action_", "utter_")) or a.endswith("_form") for a in actions), choice
 
 
 def test_the_choice_slot_knows_exactly_the_options_and_the_extra_choices():
