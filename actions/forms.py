@@ -49,6 +49,13 @@ async def _run(step: Callable[..., Reply], tracker: Tracker, dispatcher: Collect
     return {name: value for name, value in reply.slots.items() if name != SLOT_LANGUAGE}
 
 
+def _extracted(tracker: Tracker) -> Dict[Text, Any]:
+    """What this request's extractions set (kept on the request's own Tracker object)."""
+    if not hasattr(tracker, "_bijli_extracted"):
+        tracker._bijli_extracted = {}
+    return tracker._bijli_extracted
+
+
 class BijliFormValidation(FormValidationAction):
     """A form's validation from three tables of bijli steps."""
 
@@ -73,7 +80,11 @@ class BijliFormValidation(FormValidationAction):
 
             async def extract(dispatcher: CollectingDispatcher, tracker: Tracker,
                               domain: DomainDict) -> Dict[Text, Any]:
-                return await _run(step, tracker, dispatcher) or {}
+                found = await _run(step, tracker, dispatcher) or {}
+                # rasa-sdk keeps only the form's own slots from an extraction; the others
+                # an answer sets (the details added at the summary) are passed on below.
+                _extracted(tracker).update(found)
+                return found
             return extract
         if attr.startswith("validate_") and attr[9:] in self.checks:
             check = self.checks[attr[9:]]
@@ -87,6 +98,8 @@ class BijliFormValidation(FormValidationAction):
     async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                     domain: DomainDict) -> List[Dict[Text, Any]]:
         events = await super().get_validation_events(dispatcher, tracker, domain)
+        validated = {event["name"] for event in events}
+        events += [SlotSet(name, value) for name, value in _extracted(tracker).items() if name not in validated]
         if self.after_checks is None:
             return events
         slots = await _run(self.after_checks, tracker, dispatcher) or {}

@@ -109,8 +109,9 @@ def category_in_turn(turn: Turn, default: Optional[str] = None) -> Optional[str]
 
 
 def _clear_draft(reply: Reply) -> Reply:
+    # complaint_confirmation stays: the rule after the form branched on it (start_complaint resets it).
     return reply.set(**{SLOT_CATEGORY: None, SLOT_DETAILS: None, SLOT_DRAFT: None, SLOT_PURPOSE: None,
-                        SLOT_CONFIRMATION: None, SLOT_CHOICES: None})
+                        SLOT_CHOICES: None})
 
 
 # -- registration ----------------------------------------------------------------
@@ -267,9 +268,10 @@ def file_complaint(turn: Turn, services: Services, reply: Reply) -> Reply:
                     request_key=f"{turn.sender}:{draft}")
                 full = _may_see(s, turn.sender, result.complaint)
     except (SQLAlchemyError, cx.ComplaintError):
-        # Rolled back: nothing was filed. The draft stays, so "yes" can be tried again.
+        # Rolled back: nothing was filed; the consumer is told to try again (or call).
         logger.exception("complaint not filed for %s", mask_mobile(turn.sender))
         reply.say("complaint_failed", helpline=services.settings.helpline)
+        _clear_draft(reply)
         return reply.show_menu("main")
     _clear_draft(reply)
     if result is None:

@@ -15,7 +15,6 @@ from bijli.flows.core import (
     SLOT_CHOICES,
     SLOT_FALLBACKS,
     SLOT_LANGUAGE,
-    SLOT_LOOKUP_FAILED,
     SLOT_LOOKUP_METHOD,
     SLOT_MENU,
     SLOT_PURPOSE,
@@ -39,9 +38,10 @@ _MENU_WORDS = {"0", "menu", "main menu", "मेनू", "मुख्य मे
 
 def main_menu(turn: Turn, services: Services, reply: Reply) -> Reply:
     """Show the main menu and forget the lookup under way (purpose, tries, choices, connection type)."""
+    # Not the slots the rules branched on to get here (lookup_failed, complaint_confirmation):
+    # Rasa must still see the rule that ran; each form's start action resets them.
     reply.set(**{SLOT_PURPOSE: None, SLOT_ATTEMPTS: 0, SLOT_CHOICES: None, SLOT_FALLBACKS: 0,
-                 SLOT_AREA: None, SLOT_LOOKUP_METHOD: None, SLOT_LOOKUP_FAILED: False,
-                 complaints.SLOT_CATEGORY: None, complaints.SLOT_CONFIRMATION: None,
+                 SLOT_AREA: None, SLOT_LOOKUP_METHOD: None, complaints.SLOT_CATEGORY: None,
                  complaints.SLOT_DETAILS: None, complaints.SLOT_DRAFT: None})
     return reply.show_menu("main")
 
