@@ -58,7 +58,6 @@ SLOT_DETAILS = "complaint_details"
 SLOT_DRAFT = "complaint_draft"
 SLOT_CONFIRMATION = "complaint_confirmation"   # confirmed / cancelled / already_open
 
-PURPOSE = "complaint"
 CATEGORY_MENU = "complaint_categories"   # numbered sub-menu (bijli/menus.yml)
 CONFIRM_MENU = "complaint_confirm"       # yes / no (bijli/menus.yml)
 WAIT_STATUS = "complaint_status_entry"   # pseudo-menu: waiting for a number or IVRS

@@ -212,11 +212,6 @@ def _choice(reply: Reply, value: str) -> Reply:
 _ANSWERABLE = tuple(m.id for m in load_menus().values() if m.slot is None)
 
 
-def pay(turn: Turn, services: Services, reply: Reply) -> Reply:
-    """"Pay now" on the bill: the payment request for the connection shown."""
-    return billing.pay(turn, services, reply)
-
-
 def language_choice(turn: Turn, services: Services, reply: Reply) -> Reply:
     """The language named in the message or picked on the language menu; else the language menu."""
     wanted = _chosen(turn) or (turn.entities.get("language") or "").lower()
@@ -256,7 +251,7 @@ INTENTS: Dict[str, Handler] = {
     "start_lookup": start_lookup,
     "show_bill": billing.show_bill,
     "show_history": history.show_history,
-    "pay": pay,
+    "pay": billing.pay,
     "start_complaint": start_complaint,
     "file_complaint": complaints.file_complaint,
     "cancel_complaint": complaints.cancel_complaint,
