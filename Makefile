@@ -18,6 +18,7 @@ export PYTHONWARNINGS := ignore:pkg_resources is deprecated as an API:Deprecatio
 ignore:Deprecated call to `pkg_resources.declare_namespace:DeprecationWarning,$\
 ignore:jax.xla_computation is deprecated:DeprecationWarning,$\
 ignore::DeprecationWarning:matplotlib.fontconfig_pattern,$\
+ignore::DeprecationWarning:matplotlib._mathtext,$\
 ignore:distutils Version classes are deprecated:DeprecationWarning,$\
 ignore:Calling URL() directly is deprecated:DeprecationWarning
 ACTION_PORT ?= 5055

@@ -148,3 +148,28 @@ def test_without_reapplying_sanic_would_show_the_library_deprecation():
     done = subprocess.run([str(Path(sys.executable)), "-c", script], cwd=ROOT, capture_output=True,
                           text=True, env={**os.environ, "PYTHONWARNINGS": makefile_warning_filters()}, timeout=120)
     assert "pkg_resources is deprecated" in done.stderr
+
+
+MATHTEXT = """
+import sys, warnings
+from scripts.quiet_rasa import reapply
+import sanic  # noqa
+warnings.simplefilter("once", UserWarning)  # what Rasa's configure_logging_and_warnings adds
+reapply(list(sys.warnoptions))
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+figure = plt.figure()
+figure.text(0.5, 0.5, r"$x^2$")  # rasa test draws its confusion matrices and histograms like this
+figure.savefig(sys.argv[1])
+"""
+
+
+def test_rasa_tests_plots_print_no_pyparsing_deprecations(tmp_path):
+    """`make stories` and `make nlu-gate` printed matplotlib's pyparsing deprecations, 30 lines a run."""
+    done = subprocess.run([str(Path(sys.executable)), "-c", MATHTEXT, str(tmp_path / "plot.png")], cwd=ROOT,
+                          capture_output=True, text=True,
+                          env={**os.environ, "PYTHONWARNINGS": makefile_warning_filters()}, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "plot.png").stat().st_size > 0
+    assert "PyparsingDeprecationWarning" not in done.stderr, done.stderr
