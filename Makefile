@@ -87,6 +87,9 @@ shell: dev-only
 interactive: dev-only
 	$(BIN)/bijli check-config
 	$(MAKE) --no-print-directory db train
+	@mkdir -p results/interactive
+	@echo "At Export & Quit, answer results/interactive/stories.yml, results/interactive/nlu.yml and"
+	@echo "results/interactive/domain.yml: Rasa offers data/ and 'domain' (our domain directory) instead."
 	ACTION_PORT=$(ACTION_PORT) RASA_PORT=$(RASA_PORT) bash scripts/serve.sh interactive
 
 # Ruff (pyflakes, pycodestyle, import order, docstrings) and mypy; settings in pyproject.toml.
