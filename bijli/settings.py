@@ -22,6 +22,12 @@ DEMO_WHATSAPP_APP_SECRET = "bijli-app-secret-demo"
 DEVELOPMENT, PRODUCTION = "development", "production"
 
 
+def _local_rasa_url(env: Mapping[str, str]) -> str:
+    """The Rasa server on this machine: RASA_PORT (set by scripts/serve.sh), else 5005."""
+    port = (env.get("RASA_PORT") or "").strip()
+    return f"http://localhost:{port if port.isdigit() else 5005}"
+
+
 def default_database_url() -> str:
     """The development database: a SQLite file under var/."""
     return "sqlite:///" + str(PROJECT_ROOT / "var" / "bijli.db")
@@ -110,8 +116,9 @@ class Settings:
             razorpay_base_url=(env.get("RAZORPAY_BASE_URL") or "https://api.razorpay.com").rstrip("/"),
             razorpay_key_id=env.get("RAZORPAY_KEY_ID") or None,
             razorpay_key_secret=env.get("RAZORPAY_KEY_SECRET") or None,
-            public_base_url=(env.get("PUBLIC_BASE_URL") or "http://localhost:5005").rstrip("/"),
-            rasa_url=(env.get("RASA_URL") or "http://localhost:5005").rstrip("/"),
+            # Development: the Rasa server on this machine, on the port serve.sh gave it.
+            public_base_url=(env.get("PUBLIC_BASE_URL") or _local_rasa_url(env)).rstrip("/"),
+            rasa_url=(env.get("RASA_URL") or _local_rasa_url(env)).rstrip("/"),
             payment_link_expiry_minutes=int(env.get("PAYMENT_LINK_EXPIRY_MINUTES") or 30),
             lookup_limit_per_day=max(1, int(env.get("LOOKUP_LIMIT_PER_DAY") or 20)),
             payment_deadline_seconds=float(env.get("PAYMENT_DEADLINE_SECONDS") or 5),

@@ -83,6 +83,9 @@ if [ "$MODE" != serve ]; then
   fi
 fi
 
+# The actions build the demo payment page and QR links on this port when PUBLIC_BASE_URL is unset.
+export RASA_PORT
+
 if [ -z "${ACTION_SERVER_TOKEN:-}" ]; then
   ACTION_SERVER_TOKEN=$("$BIN/python" -c 'import secrets; print(secrets.token_urlsafe(32))')
 fi

@@ -148,6 +148,18 @@ def test_public_base_url_must_be_https(url, ok):
         only_problem_names(found, "PUBLIC_BASE_URL")
 
 
+@pytest.mark.parametrize("env, link_base", [
+    ({}, "http://localhost:5005"),
+    ({"RASA_PORT": "5105"}, "http://localhost:5105"),   # make run RASA_PORT=5105: links that open
+    ({"RASA_PORT": "5105", "PUBLIC_BASE_URL": "https://bijli.example.in/"}, "https://bijli.example.in"),
+    ({"RASA_PORT": "not-a-port"}, "http://localhost:5005"),
+])
+def test_development_payment_links_point_at_the_port_rasa_serves_on(env, link_base):
+    settings = Settings.from_env(env)
+    assert settings.public_base_url == link_base
+    assert settings.rasa_url == ("http://localhost:5105" if env.get("RASA_PORT") == "5105" else "http://localhost:5005")
+
+
 def test_the_error_names_every_problem_but_no_secret_value():
     env = {**PRODUCTION, "RASA_API_TOKEN": "", "PAYMENT_WEBHOOK_SECRET": DEMO_WEBHOOK_SECRET,
            "PUBLIC_BASE_URL": "http://bijli.example.in"}
