@@ -37,8 +37,12 @@ _DISPUTE = _compile(
     r"\breading\s+(?:nahi|not|never|bina|without)\b", r"\b(?:without|bina|no)\s+(?:meter\s+)?reading\b",
     r"\b(?:locked|closed|empty|khali|band)\s+(?:house|ghar|makaan|makan|flat)\b",
     r"\balready\s+paid\b", r"\bpehle\s+(?:hi\s+)?(?:jama|bhar)",
+    # a home billed under the wrong tariff category ("commercial rate", "LV-2", "non domestic category")
+    r"\b(?:commercial|non[\s-]?domestic|business|industrial|lv[\s-]?[2-5])\s+(?:rate|tariff|category|dar|shreni)\b",
+    r"\b(?:category|tariff|shreni)\s+(?:change|correct|sahi|sudhar\w*|badal\w*)",
+    r"\b(?:change|correct|sahi\s+karo|sudhar\w*)\s+(?:the\s+|my\s+)?(?:category|tariff|shreni)\b",
     devanagari_words("ज़्यादा", "ज्यादा", "जादा", "अधिक", "गलत", "ग़लत", "दोगुना", "दुगना", "डबल", "औसत", "एवरेज",
-         "दो\\s?बार", "इतना", "कैसे", "बिना\\s+रीडिंग"),
+         "दो\\s?बार", "इतना", "कैसे", "बिना\\s+रीडिंग", "व्यावसायिक\\s+दर", "गैर[\\s-]?घरेलू", "श्रेणी\\s+(?:सही|बदल\\w*)"),
 )
 
 

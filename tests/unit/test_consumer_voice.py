@@ -25,6 +25,11 @@ STRANGER = "919700000001"
     "ghar band tha phir bhi bill 4000 ka, locked house",
     "wrong bill received for Sept",
     "MY BILL IS RS 29,700 THIS MONTH. OVERBILLED!!!",
+    "My house is billed at the commercial rate though it's a home, please correct the category",
+    "bill me non domestic category lag rahi hai, shreni sahi karo",
+    "मेरे घर का बिल व्यावसायिक दर से आ रहा है",
+    "charged LV-2 tariff for a domestic meter",
+    "मेरे घरेलू कनेक्शन पर बिल आ रहा है, कृपया श्रेणी सही करें",
 ])
 def test_bill_disputes(text):
     assert bill_dispute(text)
@@ -33,6 +38,7 @@ def test_bill_disputes(text):
 @pytest.mark.parametrize("text", [
     "mera bill kitna hai", "what is my bill amount", "मेरा बिल कितना है", "bill bhejo",
     "pay my bill", "last 6 months ke bill dikhao", "", None,
+    "what is the commercial tariff for a shop?", "which category is my bill in?", "मेरे बिल की श्रेणी क्या है?",
 ])
 def test_bill_questions_are_not_disputes(text):
     assert not bill_dispute(text)
