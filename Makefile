@@ -19,6 +19,7 @@ ignore:Deprecated call to `pkg_resources.declare_namespace:DeprecationWarning,$\
 ignore:jax.xla_computation is deprecated:DeprecationWarning,$\
 ignore::DeprecationWarning:matplotlib.fontconfig_pattern,$\
 ignore::DeprecationWarning:matplotlib._mathtext,$\
+ignore::UserWarning:sklearn.metrics._classification,$\
 ignore:distutils Version classes are deprecated:DeprecationWarning,$\
 ignore:Calling URL() directly is deprecated:DeprecationWarning
 ACTION_PORT ?= 5055
