@@ -101,6 +101,7 @@ class Settings:
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
         env = os.environ if env is None else env
+        local_rasa = _local_rasa_url(env)   # development: this machine, on the port serve.sh gave Rasa
         return cls(
             database_url=env.get("DATABASE_URL") or default_database_url(),
             upi_vpa=env.get("UPI_VPA") or "mpcz.demo@upi",
@@ -116,9 +117,8 @@ class Settings:
             razorpay_base_url=(env.get("RAZORPAY_BASE_URL") or "https://api.razorpay.com").rstrip("/"),
             razorpay_key_id=env.get("RAZORPAY_KEY_ID") or None,
             razorpay_key_secret=env.get("RAZORPAY_KEY_SECRET") or None,
-            # Development: the Rasa server on this machine, on the port serve.sh gave it.
-            public_base_url=(env.get("PUBLIC_BASE_URL") or _local_rasa_url(env)).rstrip("/"),
-            rasa_url=(env.get("RASA_URL") or _local_rasa_url(env)).rstrip("/"),
+            public_base_url=(env.get("PUBLIC_BASE_URL") or local_rasa).rstrip("/"),
+            rasa_url=(env.get("RASA_URL") or local_rasa).rstrip("/"),
             payment_link_expiry_minutes=int(env.get("PAYMENT_LINK_EXPIRY_MINUTES") or 30),
             lookup_limit_per_day=max(1, int(env.get("LOOKUP_LIMIT_PER_DAY") or 20)),
             payment_deadline_seconds=float(env.get("PAYMENT_DEADLINE_SECONDS") or 5),

@@ -170,10 +170,15 @@ def _walk(wa, sender: str, first: str, by_tap: bool, lang: str) -> List[Dict[str
     return bill
 
 
+def _whole_pay_reply(messages: List[Dict[str, Any]]) -> bool:
+    """The Pay reply is complete: the UPI link, the QR image, and a text after the image."""
+    kinds = [m["type"] for m in messages]
+    return "upi://pay?" in words(messages) and "image" in kinds and kinds[-1] == "text"
+
+
 def _pay(wa, sender: str, by_tap: bool) -> List[Dict[str, Any]]:
     uploads = len(wa.graph.uploads())
-    got_image = lambda m: any(x["type"] == "image" for x in m) and "upi://pay?" in words(m)  # noqa: E731
-    paid = wa.tap(sender, "1", got_image) if by_tap else wa.say(sender, "1", got_image)
+    paid = wa.tap(sender, "1", _whole_pay_reply) if by_tap else wa.say(sender, "1", _whole_pay_reply)
     text = words(paid)
     assert "am=1847.00" in text and "cu=INR" in text
     [image] = [m for m in paid if m["type"] == "image"]
@@ -247,8 +252,7 @@ def test_pay_inside_whatsapp_sends_the_order_card_and_a_confirmed_payment_update
         def kind_of(m):
             return m["interactive"]["type"] if m["type"] == "interactive" else m["type"]
 
-        card_and_qr = lambda m: {"order_details", "image"} <= {kind_of(x) for x in m} and m[-1]["type"] == "text"  # noqa: E731,E501
-        paid = wa.say(sender, "1", card_and_qr)
+        paid = wa.say(sender, "1", lambda m: _whole_pay_reply(m) and "order_details" in map(kind_of, m))
         [card] = [m["interactive"] for m in paid if kind_of(m) == "order_details"]
         params = card["action"]["parameters"]
         ref = params["reference_id"]
@@ -277,12 +281,6 @@ def test_pay_inside_whatsapp_sends_the_order_card_and_a_confirmed_payment_update
         assert "भुगतान प्राप्त हुआ" in words(after) and "₹1,847.00" in words(after)
         assert [kind_of(m) for m in after][-1] == "order_status"
         assert after[-1]["interactive"]["action"]["parameters"]["order"]["status"] == "completed"
-
-
-def _whole_pay_reply(messages: List[Dict[str, Any]]) -> bool:
-    """The Pay reply is complete: the UPI link, the QR image, and a text after the image."""
-    kinds = [m["type"] for m in messages]
-    return "upi://pay?" in words(messages) and "image" in kinds and kinds[-1] == "text"
 
 
 def test_a_confirmation_after_the_24_hour_window_goes_as_the_template(wa):

@@ -150,12 +150,15 @@ def test_without_reapplying_sanic_would_show_the_library_deprecation():
     assert "pkg_resources is deprecated" in done.stderr
 
 
-MATHTEXT = """
+AS_IN_RASA = """
 import sys, warnings
 from scripts.quiet_rasa import reapply
 import sanic  # noqa
 warnings.simplefilter("once", UserWarning)  # what Rasa's configure_logging_and_warnings adds
 reapply(list(sys.warnoptions))
+"""
+
+MATHTEXT = AS_IN_RASA + """
 import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
@@ -164,33 +167,30 @@ figure.text(0.5, 0.5, r"$x^2$")  # rasa test draws its confusion matrices and hi
 figure.savefig(sys.argv[1])
 """
 
-
-def test_rasa_tests_plots_print_no_pyparsing_deprecations(tmp_path):
-    """`make stories` and `make nlu-gate` printed matplotlib's pyparsing deprecations, 30 lines a run."""
-    done = subprocess.run([str(Path(sys.executable)), "-c", MATHTEXT, str(tmp_path / "plot.png")], cwd=ROOT,
-                          capture_output=True, text=True,
-                          env={**os.environ, "PYTHONWARNINGS": makefile_warning_filters()}, timeout=120)
-    assert done.returncode == 0, done.stderr
-    assert (tmp_path / "plot.png").stat().st_size > 0
-    assert "PyparsingDeprecationWarning" not in done.stderr, done.stderr
-
-
-SKLEARN_REPORT = """
-import sys, warnings
-from scripts.quiet_rasa import reapply
-import sanic  # noqa
-warnings.simplefilter("once", UserWarning)  # what Rasa's configure_logging_and_warnings adds
-reapply(list(sys.warnoptions))
+SKLEARN_REPORT = AS_IN_RASA + """
 from sklearn.metrics import precision_recall_fscore_support
 # an intent the held-out set has that the model never predicts, as in every `rasa test nlu` report
 print(precision_recall_fscore_support(["greet", "thank"], ["greet", "greet"], labels=["greet", "thank"]))
 """
 
 
+def run_under_makefile_filters(script, *args):
+    """Run a Python script with the Makefile's PYTHONWARNINGS, as a Rasa command runs."""
+    return subprocess.run([str(Path(sys.executable)), "-c", script, *args], cwd=ROOT, capture_output=True,
+                          text=True, env={**os.environ, "PYTHONWARNINGS": makefile_warning_filters()}, timeout=120)
+
+
+def test_rasa_tests_plots_print_no_pyparsing_deprecations(tmp_path):
+    """`make stories` and `make nlu-gate` printed matplotlib's pyparsing deprecations, 30 lines a run."""
+    done = run_under_makefile_filters(MATHTEXT, str(tmp_path / "plot.png"))
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "plot.png").stat().st_size > 0
+    assert "PyparsingDeprecationWarning" not in done.stderr, done.stderr
+
+
 def test_rasa_test_nlu_reports_print_no_undefined_metric_warnings():
     """`make nlu-gate` printed sklearn's "ill-defined precision" 8 times; the gate reports each intent's F1."""
-    done = subprocess.run([str(Path(sys.executable)), "-c", SKLEARN_REPORT], cwd=ROOT, capture_output=True,
-                          text=True, env={**os.environ, "PYTHONWARNINGS": makefile_warning_filters()}, timeout=120)
+    done = run_under_makefile_filters(SKLEARN_REPORT)
     assert done.returncode == 0, done.stderr
     assert "array" in done.stdout
     assert "UndefinedMetricWarning" not in done.stderr, done.stderr
