@@ -1,6 +1,11 @@
 """Demo data for ``make run``: 24 consumers of all three types, 6 months each.
 
-Deterministic (no randomness), and only written into an empty database.
+Deterministic (no randomness), and only written into an empty database. The bill
+months and dates follow the day it is seeded (the current bill is always last
+month's, due in 10 days); the units and amounts do not: each comes from the
+consumer and the bill's place among the six (current, one before, ...), never from
+the calendar month, so the demo amounts, and every test that quotes them, are the
+same whatever day it runs.
 Mobile 9812345678 has two connections (N3210987654 urban, 1100223344 rural).
 N3000000099 has nothing due on its current bill.
 """
@@ -62,7 +67,7 @@ def demo_rows(today: Optional[date] = None) -> List[BillRow]:
             month = _month_start(today, back)
             # The current bill was issued 5 days ago, so its due date is ahead.
             issued = (today - timedelta(days=5)) if back == 1 else _month_start(today, back - 1) + timedelta(days=4)
-            h = int(hashlib.sha256(f"{ivrs}{month:%Y-%m}".encode()).hexdigest(), 16)
+            h = int(hashlib.sha256(f"{ivrs}/{back}".encode()).hexdigest(), 16)
             units = 60 + h % 340 if area != "agriculture" else 300 + h % 900
             amount = units * _RATE_PAISE[tariff] + _FIXED_PAISE[area]
             amount -= amount % 100  # bills are in whole rupees

@@ -81,4 +81,4 @@ def test_a_designer_may_ask_the_connection_type_after_the_ivrs_number(services, 
     assert "1. Urban" in chat.say("1100223344", "inform", ivrs="1100223344")    # then the type
     bill = chat.say("1", "choose_option")                                        # urban; the record says rural
     assert "our records show this connection as rural (you chose urban)" in bill
-    assert "IVRS: 1100223344 (rural)" in bill and "Amount due: ₹2,162.00" in bill and chat.loop is None
+    assert "IVRS: 1100223344 (rural)" in bill and "Amount due: ₹1,942.00" in bill and chat.loop is None
