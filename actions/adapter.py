@@ -9,7 +9,7 @@ import asyncio
 import logging
 import secrets
 from functools import lru_cache
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, SlotSet
@@ -22,6 +22,7 @@ from bijli.i18n import t
 from bijli.preferences import get_language
 from bijli.privacy import mask_mobile
 from bijli.settings import Settings
+from bijli.webchat import CLIENT_KEY, WEBCHAT_CHANNEL
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +63,16 @@ def turn_from_tracker(tracker: Tracker, services: Services) -> Turn:
         entities=entities_of(tracker),
         slots=slots,
         stored_language=stored,
+        client_key=client_key_of(tracker),
     )
+
+
+def client_key_of(tracker: Tracker) -> Optional[str]:
+    """The web chat's client key from the message's metadata; other channels' metadata is not believed."""
+    if tracker.get_latest_input_channel() != WEBCHAT_CHANNEL:
+        return None
+    value = ((tracker.latest_message or {}).get("metadata") or {}).get(CLIENT_KEY)
+    return value if isinstance(value, str) and value else None
 
 
 def apply_reply(reply: Reply, dispatcher: CollectingDispatcher) -> List[Dict[Text, Any]]:

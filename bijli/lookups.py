@@ -14,10 +14,16 @@ pair, so two servers recording the same number at once count it once.
 Two *different* numbers recorded at the same instant by two servers may both
 pass at the boundary (the count is read before the write): the limit can be
 exceeded by the number of truly simultaneous requests, never more.
+
+The web chat's sender is a session anyone can renew, so its messages also name
+a ``client`` key (a keyed hash of the client's network, bijli/webchat.py): a
+lookup must then pass the limit for the sender *and* for the client, and is
+counted for both, so rotating sessions from one address stays within the limit.
 """
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import List, Optional, Tuple
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -72,10 +78,12 @@ def counted(session: Session, sender: str, now: datetime) -> int:
     ).scalar_one()
 
 
-def check_lookup(session: Session, sender: str, typed: str, now: datetime, limit: int) -> LookupDecision:
-    """Decide whether ``sender`` may look up ``typed`` at ``now``, and record it if counted.
+def check_lookup(session: Session, sender: str, typed: str, now: datetime, limit: int,
+                 client: Optional[str] = None) -> LookupDecision:
+    """Decide whether ``sender`` (and its ``client``, if given) may look up ``typed`` at ``now``,
+    and record it for each if counted.
 
-    Nothing is written when the lookup is refused, own, or empty.
+    Nothing is written when the lookup is refused, own, or empty. ``counted`` is the sender's.
     """
     now = _naive_utc(now)
     key = typed_key(typed)
@@ -83,17 +91,26 @@ def check_lookup(session: Session, sender: str, typed: str, now: datetime, limit
         return LookupDecision(True, NOTHING, counted(session, sender, now))
     if owns(session, sender, key):
         return LookupDecision(True, OWN, counted(session, sender, now))
-    last = session.execute(
-        select(Lookup.looked_up_at).where(Lookup.sender == sender, Lookup.ivrs == key)
-    ).scalar_one_or_none()
-    so_far = counted(session, sender, now)
-    if last is not None and last > now - WINDOW:
-        _upsert(session, sender, key, max(last, now))
+    keys: List[str] = [sender] + ([client] if client and client != sender else [])
+    seen = [_standing(session, who, key, now) for who in keys]
+    if any(last is None and so_far >= limit for last, so_far in seen):
+        return LookupDecision(False, LIMIT, seen[0][1])
+    for who, (last, _) in zip(keys, seen):
+        _upsert(session, who, key, max(last, now) if last is not None else now)
+    last, so_far = seen[0]
+    if last is not None:
         return LookupDecision(True, REPEAT, so_far)
-    if so_far >= limit:
-        return LookupDecision(False, LIMIT, so_far)
-    _upsert(session, sender, key, now)
     return LookupDecision(True, NEW, so_far + 1)
+
+
+def _standing(session: Session, who: str, key: str, now: datetime) -> Tuple[Optional[datetime], int]:
+    """When ``who`` last looked up ``key`` within the window (None: not counted), and its count."""
+    last = session.execute(
+        select(Lookup.looked_up_at).where(Lookup.sender == who, Lookup.ivrs == key)
+    ).scalar_one_or_none()
+    if last is not None and last <= now - WINDOW:
+        last = None
+    return last, counted(session, who, now)
 
 
 def _upsert(session: Session, sender: str, key: str, when: datetime) -> None:

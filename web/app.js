@@ -1,12 +1,14 @@
-// Bijli Sahayak web chat: Rasa's socket.io channel (user_uttered / bot_uttered), session kept
-// across reloads so a payment confirmation pushed later still reaches this page.
+// Bijli Sahayak web chat: socket.io (user_uttered / bot_uttered, channels/webchat.py). The server
+// issues a signed session token; the page keeps it across reloads (so a payment confirmation pushed
+// later still reaches it) and offers it back, and the server keeps it only if it verifies. Messages
+// carry no session: the server knows which session the socket asked for.
 (function () {
   "use strict";
   var KEY = "bijli.webchat.session";
   var log = document.getElementById("log");
   var statusEl = document.getElementById("status");
   var input = document.getElementById("text");
-  var sessionId = null;
+  var sessionId = null;   // the signed token "<sender>.<tag>"
   try { sessionId = window.localStorage.getItem(KEY); } catch (e) { /* private mode */ }
 
   var socket = io({ path: "/socket.io" });
@@ -42,7 +44,7 @@
   function send(text, shown) {
     if (!text || !sessionId) { return; }
     bubble("user", shown || text);
-    socket.emit("user_uttered", { message: text, session_id: sessionId });
+    socket.emit("user_uttered", { message: text });
   }
 
   socket.on("connect", function () {
@@ -50,12 +52,15 @@
     socket.emit("session_request", { session_id: sessionId });
   });
   socket.on("disconnect", function () { statusEl.textContent = "offline – reconnecting…"; });
-  socket.on("connect_error", function () { statusEl.textContent = "offline – reconnecting…"; });
+  socket.on("connect_error", function (err) {
+    // Refused by the server (too many chats open from this network): say why; it will not retry.
+    statusEl.textContent = (!socket.active && err && err.message) ? err.message : "offline – reconnecting…";
+  });
 
   socket.on("session_confirm", function (id) {
     sessionId = typeof id === "string" ? id : (id && id.session_id);
     try { window.localStorage.setItem(KEY, sessionId); } catch (e) { /* private mode */ }
-    document.body.setAttribute("data-session", sessionId);
+    document.body.setAttribute("data-session", String(sessionId).split(".")[0]);
   });
 
   socket.on("bot_uttered", function (msg) {

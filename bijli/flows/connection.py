@@ -39,7 +39,7 @@ def lookup_allowed(turn: Turn, services: Services, reply: Reply, typed: str,
     """
     limit = services.settings.lookup_limit_per_day
     with services.db.session() as s:
-        decision = check_lookup(s, turn.sender, typed, now or utcnow(), limit)
+        decision = check_lookup(s, turn.sender, typed, now or utcnow(), limit, client=turn.client_key)
     if decision.allowed:
         return True
     # The typed value is not logged: people type their mobile numbers at this question too.

@@ -42,6 +42,9 @@ class Turn:
     entities: Dict[str, str] = field(default_factory=dict)
     slots: Dict[str, Any] = field(default_factory=dict)
     stored_language: Optional[str] = None
+    # The web chat's key for the client's network (bijli/webchat.py): the daily lookup
+    # limit counts it too, since a web chat sender is a session anyone can renew.
+    client_key: Optional[str] = None
 
     def slot(self, name: str, default: Any = None) -> Any:
         value = self.slots.get(name)
