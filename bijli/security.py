@@ -7,6 +7,7 @@ channel's ``from_credentials`` inside ``rasa run``), so production fails closed
 however it is started. Problems name variables, never their values.
 """
 import hmac
+import ipaddress
 import sys
 from typing import List, Mapping, Optional
 from urllib.parse import urlsplit
@@ -33,17 +34,43 @@ class UnsafeConfigError(RuntimeError):
         super().__init__("refusing to start (BIJLI_ENV=production): " + "; ".join(self.problems))
 
 
-def _token_problem(name: str, value: Optional[str]) -> Optional[str]:
-    if not value:
-        return f"{name} is not set"
-    if len(value) < MIN_TOKEN_LENGTH:
-        return f"{name} is shorter than {MIN_TOKEN_LENGTH} characters"
-    return None
-
-
 def _https(url: str) -> bool:
     parts = urlsplit(url)
     return parts.scheme == "https" and bool(parts.hostname)
+
+
+def is_loopback(host: Optional[str]) -> bool:
+    """``localhost``, 127.0.0.0/8 or ::1: traffic that never leaves this machine."""
+    if not host:
+        return False
+    if host.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _outside_url_problem(name: str, url: str) -> Optional[str]:
+    """A service we send keys or tokens to: https, or plain http only to a loopback address
+    (the tests' fake gateways; a local proxy)."""
+    parts = urlsplit(url)
+    if _https(url):
+        return None
+    if parts.scheme == "http" and is_loopback(parts.hostname):
+        return None
+    return f"{name} must be an https:// URL (plain http only to a loopback address)"
+
+
+def _secret_problem(name: str, value: Optional[str], demo: Optional[str] = None) -> Optional[str]:
+    """Shared secrets are generated; a short one is a typo, a placeholder, or guessable."""
+    if not value:
+        return f"{name} is not set"
+    if demo is not None and value == demo:
+        return f"{name} has the development value"
+    if len(value) < MIN_TOKEN_LENGTH:
+        return f"{name} is shorter than {MIN_TOKEN_LENGTH} characters"
+    return None
 
 
 def config_problems(settings: Settings) -> List[str]:
@@ -57,13 +84,12 @@ def config_problems(settings: Settings) -> List[str]:
         problems = []
     for name, value in (("RASA_API_TOKEN", settings.rasa_api_token),
                         ("ACTION_SERVER_TOKEN", settings.action_server_token)):
-        problem = _token_problem(name, value)
+        problem = _secret_problem(name, value)
         if problem:
             problems.append(problem)
-    if not settings.payment_webhook_secret:
-        problems.append("PAYMENT_WEBHOOK_SECRET is not set")
-    elif settings.payment_webhook_secret == DEMO_WEBHOOK_SECRET:
-        problems.append("PAYMENT_WEBHOOK_SECRET has the development value")
+    problem = _secret_problem("PAYMENT_WEBHOOK_SECRET", settings.payment_webhook_secret, DEMO_WEBHOOK_SECRET)
+    if problem:
+        problems.append(problem)
     if settings.payment_provider == "demo":
         problems.append("PAYMENT_PROVIDER is 'demo' (no real gateway)")
     elif settings.payment_provider != "razorpay":
@@ -73,13 +99,25 @@ def config_problems(settings: Settings) -> List[str]:
             problems.append("RAZORPAY_KEY_ID is not set")
         if not settings.razorpay_key_secret:
             problems.append("RAZORPAY_KEY_SECRET is not set")
+        problem = _outside_url_problem("RAZORPAY_BASE_URL", settings.razorpay_base_url)
+        if problem:
+            problems.append(problem)
     # Settings fill these two with the demo values when unset, so one message covers both.
-    if settings.whatsapp_verify_token == DEMO_WHATSAPP_VERIFY_TOKEN:
-        problems.append("WHATSAPP_VERIFY_TOKEN is not set (or has the demo value)")
-    if settings.whatsapp_app_secret == DEMO_WHATSAPP_APP_SECRET:
-        problems.append("WHATSAPP_APP_SECRET is not set (or has the demo value)")
+    for name, value, demo in (
+            ("WHATSAPP_VERIFY_TOKEN", settings.whatsapp_verify_token, DEMO_WHATSAPP_VERIFY_TOKEN),
+            ("WHATSAPP_APP_SECRET", settings.whatsapp_app_secret, DEMO_WHATSAPP_APP_SECRET)):
+        if value == demo:
+            problems.append(f"{name} is not set (or has the demo value)")
+        elif len(value) < MIN_TOKEN_LENGTH:
+            problems.append(f"{name} is shorter than {MIN_TOKEN_LENGTH} characters")
     if not settings.whatsapp_access_token:
         problems.append("WHATSAPP_ACCESS_TOKEN is not set")
+    if not settings.whatsapp_phone_number_id:
+        # Deliveries for any other number are dropped (channels/whatsapp.py), so it must be known.
+        problems.append("WHATSAPP_PHONE_NUMBER_ID is not set")
+    problem = _outside_url_problem("WHATSAPP_GRAPH_URL", settings.whatsapp_graph_url)
+    if problem:
+        problems.append(problem)
     if not _https(settings.public_base_url):
         problems.append("PUBLIC_BASE_URL must be an https:// URL")
     return problems

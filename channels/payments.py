@@ -18,7 +18,8 @@ Rasa mounts it at ``/webhooks/payments/``:
   a gateway sends through the same webhook code.
 
 Blocking work (database, QR rendering) runs in the default executor. Nothing
-happens at import time; the database engine is made on the first request.
+happens at import time; the database engine is made on the first request. A body
+over ``MAX_WEBHOOK_BODY_BYTES`` gets 413 before any HMAC is computed (channels/sizes.py).
 """
 import asyncio
 import html
@@ -38,6 +39,7 @@ from bijli.payments.events import failed_event, paid_event, signed
 from bijli.payments.webhook import Outcome, handle_webhook
 from bijli.privacy import mask_mobile
 from bijli.settings import Settings
+from channels.sizes import limit_body
 
 logger = logging.getLogger(__name__)
 
@@ -146,7 +148,7 @@ class PaymentWebhookInput(InputChannel):
     # -- routes -----------------------------------------------------------------------
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        bp = Blueprint("payments_webhook", __name__)
+        bp = limit_body(Blueprint("payments_webhook", __name__))
 
         @bp.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:

@@ -6,7 +6,10 @@ mounts it at ``/webhooks/whatsapp/``:
 - ``GET  /webhooks/whatsapp/webhook``  Meta's subscription handshake;
 - ``POST /webhooks/whatsapp/webhook``  deliveries. Verified, recorded, answered
   200 at once; the Rasa turns run afterwards in the background, one sender's
-  messages in order.
+  messages in order. Deliveries for another ``phone_number_id`` than
+  WHATSAPP_PHONE_NUMBER_ID are answered 200 and dropped (logged); a body over
+  ``MAX_WEBHOOK_BODY_BYTES`` gets 413 before its signature is computed, and a
+  message is cut to ``MAX_MESSAGE_CHARS`` before Rasa.
 
 Settings are the WHATSAPP_* variables (``bijli.settings``). Blocking work
 (database, Graph API calls) runs in the default executor; nothing happens at
@@ -24,6 +27,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bijli.db import Database
+from bijli.limits import clip_message
 from bijli.settings import Settings
 from bijli.whatsapp.client import GraphClient, GraphConfig
 from bijli.whatsapp.incoming import Incoming
@@ -33,6 +37,7 @@ from bijli.whatsapp.ordering import SenderQueues
 from bijli.whatsapp.statuses import handle_status
 from bijli.whatsapp.webhook import WebhookReceiver, lower_headers
 from channels.payments import notify_payer
+from channels.sizes import limit_body
 
 logger = logging.getLogger(__name__)
 
@@ -105,7 +110,7 @@ class WhatsAppInput(InputChannel):
     @staticmethod
     def _receiver(settings: Settings) -> WebhookReceiver:
         return WebhookReceiver(_database(settings.database_url), settings.whatsapp_verify_token,
-                               settings.whatsapp_app_secret)
+                               settings.whatsapp_app_secret, settings.whatsapp_phone_number_id)
 
     def get_output_channel(self) -> OutputChannel:
         """Lets the payment webhook tell a WhatsApp payer (proactive messages)."""
@@ -117,7 +122,8 @@ class WhatsAppInput(InputChannel):
         if not msg.readable:
             await _blocking(messenger.notice_unreadable, msg.sender)
             return
-        await on_new_message(UserMessage(msg.text, WhatsAppOutput(messenger), msg.sender,
+        text = clip_message(msg.text, self.name(), msg.sender)
+        await on_new_message(UserMessage(text, WhatsAppOutput(messenger), msg.sender,
                                          input_channel=self.name(), message_id=msg.wamid,
                                          metadata=msg.metadata))
 
@@ -143,7 +149,7 @@ class WhatsAppInput(InputChannel):
                 logger.exception("whatsapp: handling a status failed")
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        bp = Blueprint("whatsapp_webhook", __name__)
+        bp = limit_body(Blueprint("whatsapp_webhook", __name__))
 
         @bp.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:

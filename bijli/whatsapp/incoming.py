@@ -53,6 +53,8 @@ class Delivery:
     messages: List[Incoming] = field(default_factory=list)
     statuses: List[Status] = field(default_factory=list)
     skipped: int = 0                 # parts we could not read (logged by the caller)
+    # Changes for a phone_number_id that is not ours (another number of the same app), dropped.
+    foreign: List[str] = field(default_factory=list)
 
 
 def _dicts(value: Any) -> List[Dict[str, Any]]:
@@ -65,6 +67,10 @@ def _dict(value: Any) -> Dict[str, Any]:
 
 def _str(value: Any) -> str:
     return value.strip() if isinstance(value, str) else ""
+
+
+def _phone_number_id(value: Dict[str, Any]) -> str:
+    return _str(_dict(value.get("metadata")).get("phone_number_id"))
 
 
 def _text_of(msg: Dict[str, Any], kind: str, meta: Dict[str, Any]) -> Optional[str]:
@@ -103,8 +109,7 @@ def _message(msg: Dict[str, Any], value: Dict[str, Any]) -> Optional[Incoming]:
     if not wamid or not sender or len(sender) > SENDER_LENGTH or not kind:
         return None
     meta: Dict[str, Any] = {"wamid": wamid, "type": kind, "timestamp": _str(msg.get("timestamp"))}
-    phone_number_id = _str((value.get("metadata") or {}).get("phone_number_id")) \
-        if isinstance(value.get("metadata"), dict) else ""
+    phone_number_id = _phone_number_id(value)
     if phone_number_id:
         meta["phone_number_id"] = phone_number_id
     context = msg.get("context")
@@ -129,8 +134,9 @@ def _status(st: Dict[str, Any]) -> Optional[Status]:
                   error_codes=codes, raw=st)
 
 
-def parse_delivery(body: Any) -> Delivery:
-    """The messages and statuses of a webhook body (a parsed JSON object)."""
+def parse_delivery(body: Any, phone_number_id: Optional[str] = None) -> Delivery:
+    """The messages and statuses of a webhook body (a parsed JSON object); with
+    ``phone_number_id``, only those of changes addressed to that number."""
     out = Delivery()
     if not isinstance(body, dict):
         out.skipped += 1
@@ -140,6 +146,9 @@ def parse_delivery(body: Any) -> Delivery:
             value = change.get("value")
             if not isinstance(value, dict):
                 out.skipped += 1
+                continue
+            if phone_number_id and _phone_number_id(value) != phone_number_id:
+                out.foreign.append(_phone_number_id(value)[:32] or "(none)")
                 continue
             for msg in _dicts(value.get("messages")):
                 parsed = _message(msg, value)

@@ -44,10 +44,14 @@ class Accepted:
 class WebhookReceiver:
     """Checks and records deliveries for one app (verify token, app secret)."""
 
-    def __init__(self, db: Database, verify_token: str, app_secret: str):
+    def __init__(self, db: Database, verify_token: str, app_secret: str,
+                 phone_number_id: Optional[str] = None):
         self.db = db
         self._verify_token = verify_token
         self._app_secret = app_secret
+        # Ours (WHATSAPP_PHONE_NUMBER_ID): one app may serve several numbers, and a message to
+        # another one is not ours to answer. None (development without it): every number.
+        self._phone_number_id = phone_number_id
 
     def verify(self, params: Mapping[str, str]) -> Verification:
         """``hub.mode=subscribe`` with our verify token: echo the challenge; else 403."""
@@ -68,7 +72,10 @@ class WebhookReceiver:
             # Signed by Meta but unreadable: a redelivery would not fix it, so take it.
             logger.error("whatsapp: signed POST is not JSON (%d bytes); ignored", len(raw))
             return Accepted(200, "ignored")
-        delivery = parse_delivery(body)
+        delivery = parse_delivery(body, self._phone_number_id)
+        if delivery.foreign:
+            logger.warning("whatsapp: %d change(s) for another phone_number_id (%s) dropped",
+                           len(delivery.foreign), ", ".join(sorted(set(delivery.foreign))))
         if delivery.skipped:
             logger.warning("whatsapp: %d unreadable part(s) of a delivery skipped", delivery.skipped)
         accepted = Accepted(200, "ok", statuses=delivery.statuses)

@@ -33,6 +33,7 @@ PRODUCTION = {
     "WHATSAPP_VERIFY_TOKEN": "verify-0123456789abcdef",
     "WHATSAPP_APP_SECRET": "appsecret-0123456789abcdef",
     "WHATSAPP_ACCESS_TOKEN": "EAAG-access-token",
+    "WHATSAPP_PHONE_NUMBER_ID": "106540352242922",
     "PUBLIC_BASE_URL": "https://bijli.example.in",
 }
 
@@ -87,7 +88,7 @@ def test_production_with_nothing_set_names_every_variable():
     named = {p.split()[0] for p in found}
     assert named == {"RASA_API_TOKEN", "ACTION_SERVER_TOKEN", "PAYMENT_WEBHOOK_SECRET",
                      "PAYMENT_PROVIDER", "WHATSAPP_VERIFY_TOKEN", "WHATSAPP_APP_SECRET",
-                     "WHATSAPP_ACCESS_TOKEN", "PUBLIC_BASE_URL"}
+                     "WHATSAPP_ACCESS_TOKEN", "WHATSAPP_PHONE_NUMBER_ID", "PUBLIC_BASE_URL"}
 
 
 # -- each variable --------------------------------------------------------------------------------
@@ -95,6 +96,7 @@ def test_production_with_nothing_set_names_every_variable():
 @pytest.mark.parametrize("name", [
     "RASA_API_TOKEN", "ACTION_SERVER_TOKEN", "PAYMENT_WEBHOOK_SECRET", "RAZORPAY_KEY_ID",
     "RAZORPAY_KEY_SECRET", "WHATSAPP_VERIFY_TOKEN", "WHATSAPP_APP_SECRET", "WHATSAPP_ACCESS_TOKEN",
+    "WHATSAPP_PHONE_NUMBER_ID",
 ])
 @pytest.mark.parametrize("absent", [None, ""], ids=["unset", "empty"])
 def test_each_missing_variable_is_named(name, absent):
@@ -128,6 +130,41 @@ def test_our_own_tokens_need_sixteen_characters(name, value, ok):
         assert found == []
     else:
         only_problem_names(found, name)
+
+
+@pytest.mark.parametrize("name", ["PAYMENT_WEBHOOK_SECRET", "WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN"])
+@pytest.mark.parametrize("value, ok", [("s", False), ("x" * 15, False), ("x" * 16, True)])
+def test_shared_secrets_need_sixteen_characters(name, value, ok):
+    found = problems(**{name: value})
+    if ok:
+        assert found == []
+    else:
+        assert found == [f"{name} is shorter than 16 characters"]
+
+
+@pytest.mark.parametrize("name", ["RAZORPAY_BASE_URL", "WHATSAPP_GRAPH_URL"])
+@pytest.mark.parametrize("url, ok", [
+    ("https://api.razorpay.com", True),
+    ("HTTPS://graph.facebook.com/", True),
+    ("http://127.0.0.1:9", True),                 # the e2e tests' fake gateways
+    ("http://127.10.0.1:8080", True),             # all of 127.0.0.0/8
+    ("http://localhost:8080", True),
+    ("http://[::1]:8080", True),
+    ("http://api.razorpay.com", False),           # the key secret / access token in clear
+    ("http://10.0.0.5:8080", False),
+    ("http://127.0.0.1.evil.example", False),
+    ("http://localhost.evil.example", False),
+    ("http://[::ffff:8.8.8.8]", False),
+    ("ftp://127.0.0.1", False),
+    ("api.razorpay.com", False),
+    ("https://", False),
+])
+def test_outside_services_need_https_or_a_loopback_address(name, url, ok):
+    found = problems(**{name: url})
+    if ok:
+        assert found == []
+    else:
+        assert found == [f"{name} must be an https:// URL (plain http only to a loopback address)"]
 
 
 @pytest.mark.parametrize("url, ok", [
@@ -231,11 +268,41 @@ def test_presented_token_takes_bearer_then_query(headers, query, expected):
     (["rasa", "run", "--enable-api"], True),
     (["rasa", "run", "--enable-api", "--auth-token", "t"], False),
     (["rasa", "run", "--enable-api", "--auth-token=t"], False),
+    (["rasa", "run", "--enable-api", "-t", "t"], False),
     (["rasa", "run", "--enable-api", "--jwt-secret", "j"], False),
     (["rasa", "run"], False),
 ])
 def test_api_left_open(argv, left_open):
     assert api_left_open(argv) is left_open
+
+
+OURS = PRODUCTION["RASA_API_TOKEN"]
+NOT_OURS = "api-token-0123456789abcdeX"
+NOT_OURS_PROBLEM = "the --auth-token given to rasa run is not RASA_API_TOKEN"
+
+
+@pytest.mark.parametrize("args, problem", [
+    (["--auth-token", OURS], None),
+    ([f"--auth-token={OURS}"], None),
+    (["-t", OURS], None),
+    (["--jwt-secret", "j" * 32], None),
+    (["--auth-token", NOT_OURS], NOT_OURS_PROBLEM),
+    ([f"--auth-token={NOT_OURS}"], NOT_OURS_PROBLEM),
+    (["-t", NOT_OURS], NOT_OURS_PROBLEM),
+    (["--auth", NOT_OURS], NOT_OURS_PROBLEM),            # argparse takes the abbreviation
+    (["--auth-token", OURS[:-1]], NOT_OURS_PROBLEM),     # a prefix
+])
+def test_production_rasa_run_refuses_an_auth_token_that_is_not_rasa_api_token(monkeypatch, args, problem):
+    for name, value in PRODUCTION.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(sys, "argv", ["rasa", "run", "--enable-api", "--port", "5005", *args])
+    if problem is None:
+        assert RestInput.from_credentials(None)._api_token == OURS
+        return
+    with pytest.raises(UnsafeConfigError) as e:
+        RestInput.from_credentials(None)
+    assert e.value.problems == [problem]
+    assert NOT_OURS not in str(e.value) and OURS not in str(e.value)
 
 
 def test_rest_channel_refuses_an_unsafe_production_config(monkeypatch):
@@ -283,6 +350,17 @@ def test_the_bijli_command_exits_1_naming_the_variable():
                           text=True, env=_clean_env(**{**PRODUCTION, "RASA_API_TOKEN": ""}))
     assert done.returncode == 1
     assert "RASA_API_TOKEN is not set" in done.stderr
+
+
+def test_check_config_names_a_short_secret_and_an_http_outside_url_and_takes_loopback_http():
+    weak = {**PRODUCTION, "PAYMENT_WEBHOOK_SECRET": "s", "RAZORPAY_BASE_URL": "http://api.razorpay.com",
+            "WHATSAPP_GRAPH_URL": "http://127.0.0.1:9"}
+    done = subprocess.run([str(BIN / "bijli"), "check-config"], cwd=ROOT, capture_output=True,
+                          text=True, env=_clean_env(**weak))
+    assert done.returncode == 1
+    assert done.stderr.splitlines()[1:] == [
+        "  - PAYMENT_WEBHOOK_SECRET is shorter than 16 characters",
+        "  - RAZORPAY_BASE_URL must be an https:// URL (plain http only to a loopback address)"]
 
 
 # -- scripts/serve.sh (SERVE_DRY_RUN prints the server commands) ------------------------------------------

@@ -100,8 +100,9 @@ def server():
 
 
 @pytest.fixture
-def channel(server):
+def channel(server, db):
     # Behind a proxy: Twilio signs the public URL, not the loopback one this server sees.
+    server.channel.database = db         # MessageSids seen (a fresh database per test)
     server.channel.auth_token = TOKEN
     server.channel.public_base_url = "https://bijli.example.in"
     return server
