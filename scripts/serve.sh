@@ -13,7 +13,8 @@
 # - The action server needs ACTION_SERVER_TOKEN, which Rasa sends (endpoints.yml). In
 #   development a random per-run token is made when none is set (Rasa cannot start with
 #   `${ACTION_SERVER_TOKEN}` unset).
-# - The HTTP API gets --auth-token "$RASA_API_TOKEN" when it is set (always in production).
+# - The HTTP API gets --auth-token "$RASA_API_TOKEN" when it is set (always in production);
+#   in production `rasa run` itself refuses any other --auth-token (channels/rest.py).
 # SERVE_DRY_RUN=1 prints the server commands instead of running them, ENDPOINTS_OUT names the
 # generated endpoints file (tests/unit/test_settings_security.py, tests/unit/test_tooling.py).
 set -euo pipefail

@@ -283,3 +283,15 @@ def test_any_json_parses_without_raising(body):
 @given(st.text(max_size=80))
 def test_any_signature_header_is_a_yes_or_no_never_an_error(header):
     assert signature_ok(b"{}", header, SECRET) is (header.strip().lower() == sign(b"{}", SECRET))
+
+
+# -- other phone numbers (issue 18) ---------------------------------------------------------------
+
+def test_changes_for_another_phone_number_are_dropped_before_anything_is_recorded(db):
+    status = {"id": "wamid.out", "status": "delivered", "recipient_id": WA_ID}
+    raw, headers = signed(delivery(text("Hi"), statuses=[status]))      # addressed to "1065"
+    other = WebhookReceiver(db, TOKEN, SECRET, phone_number_id="2000").receive(raw, headers)
+    assert (other.status, other.messages, other.statuses) == (200, [], [])
+    assert seen(db) == 0
+    ours = WebhookReceiver(db, TOKEN, SECRET, phone_number_id="1065").receive(raw, headers)
+    assert [m.text for m in ours.messages] == ["Hi"] and len(ours.statuses) == 1
