@@ -6,6 +6,7 @@ adapter over ``resolve``. All functions expect text already passed through
 text too.
 """
 import re
+from bisect import bisect_left, bisect_right
 from typing import Any, Dict, List, Optional, Tuple
 
 from bijli.text import normalize, to_ascii_digits
@@ -51,8 +52,10 @@ _MEASURE_RES = {
         rf"\d{{1,2}}(?:\.\d{{2}})?\s*{_TIME_WORDS}",
     ),
 }
+# A measure never starts inside a number, not even after a group separator: "1,1,1,..."
+# would otherwise be tried from every comma, each try reading to the end (quadratic).
 _MEASURES = [
-    (kind, re.compile(rf"(?<![0-9A-Za-z]){pattern}", re.I))
+    (kind, re.compile(rf"(?<![0-9A-Za-z])(?<![0-9][,.]){pattern}", re.I))
     for kind, patterns in _MEASURE_RES.items() for pattern in patterns
 ]
 
@@ -222,19 +225,24 @@ def find_number_entities(text: Optional[str]) -> List[Dict[str, Any]]:
     measures = find_measures(text)
     # Measures are masked (same length, so offsets hold): their digits can
     # neither be read nor glued to a neighbouring number ("2611270001 3 din").
-    masked = text
+    chars = list(text)
     for _, ms, me in measures:
-        masked = masked[:ms] + "\x00" * (me - ms) + masked[me:]
-    matches = list(_NUM_IN_TEXT.finditer(masked))
-    # Every number, measures included, bounds the keyword search of its neighbours.
+        chars[ms:me] = "\x00" * (me - ms)
+    matches = list(_NUM_IN_TEXT.finditer("".join(chars)))
+    # Every number, measures included, bounds the keyword search of its neighbours
+    # (found by bisection: a message of many numbers stays linear).
     bounds = sorted([(m.start(), m.end()) for m in matches] + [(ms, me) for _, ms, me in measures])
+    ends_sorted = sorted(e for _, e in bounds)
+    starts = [s_ for s_, _ in bounds]
     out: List[Dict[str, Any]] = []
     for m in matches:
         raw_digits = re.sub(r"[^\d]", "", m.group("d"))
         has_n = bool(m.group("n"))
         start, end = m.start(), m.end()
-        left = max([e for s_, e in bounds if e <= start], default=0)
-        right = min([s_ for s_, e in bounds if s_ >= end], default=len(text))
+        before = bisect_right(ends_sorted, start)
+        left = ends_sorted[before - 1] if before else 0
+        after = bisect_left(starts, end)
+        right = starts[after] if after < len(starts) else len(text)
         ctx = _context_kind(text[left:start], text[end:right])
         plus91 = m.group("d").startswith("+") or (len(raw_digits) == 12 and raw_digits.startswith("91"))
         if has_n:
@@ -274,9 +282,12 @@ def is_only_numbers(text: Optional[str], entities: List[Dict[str, Any]]) -> bool
     words ("मेरा आईवीआरएस नंबर 1100223344 है", "N3210987654")."""
     if not text or not entities:
         return False
-    rest = text
-    for e in sorted(entities, key=lambda e: -e["start"]):
-        rest = rest[: e["start"]] + " " + rest[e["end"]:]
+    pieces, cursor = [], 0
+    for e in sorted(entities, key=lambda e: e["start"]):
+        pieces.append(text[cursor:e["start"]])
+        cursor = max(cursor, e["end"])
+    pieces.append(text[cursor:])
+    rest = " ".join(pieces)
     words = _STRIP_PUNCT.sub(" ", rest.lower()).split()
     return all(w in INFORM_FILLER for w in words)
 

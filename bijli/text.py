@@ -39,7 +39,11 @@ _DEVANAGARI = re.compile("[\u0900-\u097F]")
 
 # -- noise of real posts -------------------------------------------------------
 _URL = re.compile(r"(?i)(?:https?://|www\.)\S*")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# Every pattern over user text runs in linear time: Rasa parses on its event loop, so
+# one slow message holds every conversation (issue 18). A run of characters that a
+# pattern may start anywhere in ("1,1,1,...", 4,000 spaces) starts only at its first
+# character (the look-behinds below); otherwise each start would rescan the run.
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _HANDLE = re.compile(r"@\w+")
 # "#PowerCut" -> "PowerCut" (then split); "#2" is a menu choice and stays.
 _HASHTAG = re.compile("#((?:[^\\W\\d_]|[\u0900-\u097F])[\\w\u0900-\u097F]*)")
@@ -60,7 +64,7 @@ _STRETCHED = re.compile(r"([A-Za-z])\1{2,}")
 # A full stop after a single letter is an abbreviation ("H.No", "A.K.") and stays.
 _GLUED = re.compile("(?:(?<=[^\\W_][^\\W_])|(?<=[\u0900-\u097F]))([.,!?;:\u0964])(?=[^\\W\\d_]|[\u0900-\u097F])"
                     "|(?<=[^\\W_])([,!?;:\u0964])(?=[^\\W\\d_]|[\u0900-\u097F])")
-_SPACE_BEFORE_MARK = re.compile(r"\s+(?=[,!?;:\u0964]|\.(?!\d))")
+_SPACE_BEFORE_MARK = re.compile(r"(?<!\s)\s+(?=[,!?;:\u0964]|\.(?!\d))")
 # A whole Latin word: not part of an abbreviation ("H.No"), a contraction,
 # a path or a handle.
 _LATIN_WORD = re.compile(r"(?<![\w'\u2019/@.\u0900-\u097F-])[A-Za-z]+(?![\w'\u2019/@\u0900-\u097F-]|\.\S)")
