@@ -268,7 +268,8 @@ def test_pay_inside_whatsapp_sends_the_order_card_and_a_confirmed_payment_update
                               "transaction": {"id": "e2e-txn-1", "pg_transaction_id": "pay_e2e1",
                                               "type": "razorpay", "status": "success", "method": {"type": "upi"}}}}
         raw = json.dumps({"object": "whatsapp_business_account", "entry": [{"id": "0", "changes": [
-            {"field": "messages", "value": {"messaging_product": "whatsapp", "statuses": [status]}}]}]}).encode()
+            {"field": "messages", "value": {"messaging_product": "whatsapp", "statuses": [status], "metadata": {
+                "display_phone_number": "917552551222", "phone_number_id": PHONE_NUMBER_ID}}}]}]}).encode()
         before = len(graph.sent(sender))
         answer = requests.post(wa.url, data=raw, timeout=30, headers={
             "Content-Type": "application/json", "X-Hub-Signature-256": sign(raw, APP_SECRET)})
