@@ -25,7 +25,7 @@ ignore:Calling URL() directly is deprecated:DeprecationWarning
 ACTION_PORT ?= 5055
 RASA_PORT ?= 5005
 
-.PHONY: FORCE help install db train run shell test validate unit test-postgres stories nlu-gate e2e bench bench-nlu bench-e2e clean postgres-server mutation mutation-code visualize browser interactive lint dev-only
+.PHONY: FORCE help install db train run shell test validate unit test-postgres stories nlu-gate e2e bench bench-nlu bench-e2e bench-adversarial clean postgres-server mutation mutation-code visualize browser interactive lint dev-only
 
 help:
 	@echo "make run    - set up, train if needed, serve on :$(RASA_PORT) (REST) with actions on :$(ACTION_PORT)"
@@ -173,7 +173,7 @@ e2e: train browser
 test: lint validate unit test-postgres stories nlu-gate e2e
 	@echo "all tests passed"
 
-bench: bench-nlu bench-e2e
+bench: bench-nlu bench-e2e bench-adversarial
 
 # Trains four NLU pipelines (~8 min of both cores). Models, predictions and bench.json stay in
 # results/bench-nlu: `scripts/bench_nlu.py --from-json results/bench-nlu/bench.json` re-renders reports/nlu.md.
@@ -182,6 +182,11 @@ bench-nlu: install
 
 bench-e2e: train
 	$(BIN)/python scripts/bench_e2e.py
+
+# The worst adversarial 4,096-character message in the NLU rule layer, and another consumer's
+# "Hi" during a flood of them (reports/adversarial.md; issue 18).
+bench-adversarial: train
+	$(BIN)/python scripts/bench_adversarial.py
 
 clean:
 	rm -rf results .pytest_cache
