@@ -1,26 +1,30 @@
 """Payment requests: a pending payment record, its UPI link, a gateway link and a QR.
 
-- this module: making (or reusing) the one open request of a bill, and the
-  values every reply about a payment shows;
+- this module: the helpers for making (or reusing) a sender's open request of
+  a bill, closing requests, and the values every reply about a payment shows;
 - ``gateway``: the payment providers (``demo``, ``razorpay``) behind one interface;
 - ``webhook``: verified gateway events -> payment state, one transaction per event;
 - ``events``: building and signing gateway-format events (``bijli simulate-payment``
   and the demo payment page send exactly what a gateway sends);
 - ``queries``: read-only views of payments; ``refunds``: the operators' refund record.
 
-One bill, one open request (issue 8): a Pay while the bill has a pending,
-unexpired request for the amount now due gets that same request back. Expired
-requests become ``expired``; a request for an amount no longer due (after a
-part payment) becomes ``cancelled``; both are also cancelled at the gateway,
-after the commit. The bill's row is locked first, in every transaction that
-decides what is open (here and in the webhook), so two Pays at once make one.
+One open request per bill and sender (issues 8 and 18): a Pay while the sender
+has a pending, unexpired request of the bill for the amount now due gets that
+same request back; another sender gets a request of their own, so the
+confirmation and the receipt go to whoever paid. Expired requests become
+``expired``; a request for an amount no longer due (after a part payment)
+becomes ``cancelled``; both are also cancelled at the gateway, after the
+commit. The bill's row is locked first, in every transaction that decides what
+is open (here and in the webhook), so two Pays at once by one sender make one.
+Once a request is paid, its other instrument (razorpay: the QR after the link,
+the link after the QR) is closed at the gateway too (``unused_instruments``).
 
 Money is integer paise. Times are stored as naive UTC and shown in IST.
 """
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Iterable, List, Optional
+from typing import Iterable, List, Optional, Tuple
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -158,6 +162,24 @@ def cancel_target(payment: Payment) -> CancelTarget:
     return CancelTarget(payment.ref, payment.provider, payment.provider_link_id, payment.provider_qr_id)
 
 
+def unused_instruments(payment: Payment, was: str, paid_link_id: Optional[str],
+                       paid_qr_id: Optional[str]) -> Tuple[CancelTarget, ...]:
+    """A request just paid on one instrument: the other (link or QR) is still payable, so close it.
+
+    ``was`` is the request's status before the payment: a request that was no
+    longer open had both closed already. The instrument the event names as paid
+    is left alone; an event naming neither (WhatsApp Pay, ``payment.captured``)
+    closes both (closing a paid one only fails, harmlessly).
+    """
+    if was not in OPEN_STATUSES:
+        return ()
+    link_id = payment.provider_link_id if payment.provider_link_id != paid_link_id else None
+    qr_id = payment.provider_qr_id if payment.provider_qr_id != paid_qr_id else None
+    if not link_id and not qr_id:
+        return ()
+    return (CancelTarget(payment.ref, payment.provider, link_id, qr_id),)
+
+
 def close_open_requests(session: Session, bill_id: int, status: str, *, keep_id: Optional[int] = None
                         ) -> List[CancelTarget]:
     """Mark the bill's open requests (but ``keep_id``) ``status``; what to cancel at the gateway."""
@@ -203,5 +225,5 @@ __all__ = [
     "NothingDue", "NoBill", "PaymentRequest", "CancelTarget", "OPEN_STATUSES", "request_payment",
     "get_payment", "payment_note", "upi_link_for", "shown_upi", "qr_url", "qr_image_for",
     "demo_page_url", "demo_enabled", "lock_bill", "has_link", "is_expired", "is_payable",
-    "close_open_requests", "cancel_at_gateway", "to_ist", "format_ist", "receipt_number",
+    "close_open_requests", "unused_instruments", "cancel_at_gateway", "to_ist", "format_ist", "receipt_number",
 ]

@@ -1,12 +1,19 @@
-"""The Pay step: the bill's one open payment request, reused or made at the provider.
+"""The Pay step: the sender's one open request of a bill, reused or made at the provider.
+
+A request belongs to the sender it was made for (issue 18): the webhook tells
+that sender's conversation when it is paid, and the payment is in their
+history. So another sender's Pay for the same bill never gets it back; it gets a
+request of its own.
 
 Under the bill's row lock (``lock_bill``), in one transaction, the bill's open
-requests are sorted out: an unexpired one for the amount now due is shown again;
-expired ones become ``expired``; ones for another amount (after a part payment)
-or another provider become ``cancelled``; a request another Pay is still making
-is waited for (it is committed before its gateway call). Only then, with no
-transaction open, is a new request made at the gateway, and the closed ones are
-cancelled there. So two Pays at once show one reference.
+requests are sorted out: the sender's unexpired one for the amount now due is
+shown again; expired ones (anyone's) become ``expired``; ones for another amount
+(after a part payment) or another provider become ``cancelled``, as do the
+sender's extra ones; a request another Pay of the same sender is still making is
+waited for (it is committed before its gateway call). Another sender's current
+request is left open. Only then, with no transaction open, is a new request made
+at the gateway, and the closed ones are cancelled there. So two Pays at once by
+one sender show one reference.
 """
 import logging
 import time
@@ -63,7 +70,8 @@ class _Plan:
 
 def _plan(s: Session, settings: Settings, view: BillView, sender: str, provider_name: str,
           now: datetime) -> _Plan:
-    """Under the bill's lock: reuse, wait for, or create the bill's one open request."""
+    """Under the bill's lock: reuse, wait for, or create the sender's one open request."""
+    sender = sender or ""
     bill = lock_bill(s, view.bill_id)
     if bill.due_paise <= 0:
         raise NothingDue(view.ivrs, view.bill_month)
@@ -74,25 +82,28 @@ def _plan(s: Session, settings: Settings, view: BillView, sender: str, provider_
                                            Payment.status.in_(OPEN_STATUSES))
                      .order_by(Payment.id.desc())).scalars().all()
     for p in rows:
+        current = p.amount_paise == bill.due_paise and p.provider == provider_name
+        mine = p.sender == sender
         if not has_link(p):
             if p.status != "pending":
                 continue                # its creation failed: never open at the gateway
             if now - p.created_at > in_flight:
                 p.status = "failed"     # its Pay died before the gateway answered
-            elif keep is None and p.amount_paise == bill.due_paise and p.provider == provider_name:
-                keep = p                # another Pay is making it right now
-            else:
+            elif keep is None and mine and current:
+                keep = p                # another Pay of this sender is making it right now
+            elif mine or not current:
                 p.status = "cancelled"  # its maker cancels it at the gateway when it sees this
-            continue
+            continue                    # else another sender's, being made: theirs
         # Rows from before requests had an expiry are never reused either.
         if p.expires_at is None or is_expired(p, now):
             p.status = "expired"
             plan.cancel.append(cancel_target(p))
-        elif keep is None and p.amount_paise == bill.due_paise and p.provider == provider_name:
+        elif keep is None and mine and current:
             keep = p
-        else:
+        elif mine or not current:
             p.status = "cancelled"      # superseded: the amount due changed, or the provider
             plan.cancel.append(cancel_target(p))
+        # else another sender's open request: it stays theirs, and payable
     if keep is not None and has_link(keep):
         keep.status = "pending"         # a failed attempt is tried again on the same link
         plan.reuse = _shown(settings, keep, reused=True)
@@ -101,7 +112,7 @@ def _plan(s: Session, settings: Settings, view: BillView, sender: str, provider_
     else:
         ref = new_payment_ref(now)
         static = upi_link_for(settings, ref, view.ivrs, view.bill_month, bill.due_paise)
-        s.add(Payment(ref=ref, ivrs=view.ivrs, bill_id=bill.id, sender=sender or "",
+        s.add(Payment(ref=ref, ivrs=view.ivrs, bill_id=bill.id, sender=sender,
                       amount_paise=bill.due_paise, status="pending", provider=provider_name,
                       created_at=now,
                       expires_at=now + timedelta(minutes=settings.payment_link_expiry_minutes)))
@@ -112,7 +123,7 @@ def _plan(s: Session, settings: Settings, view: BillView, sender: str, provider_
 
 def _await_link(db: Database, settings: Settings, ref: str, sleep: Callable[[float], None]
                 ) -> PaymentRequest:
-    """Another Pay is creating this bill's request: show it once its link is stored."""
+    """Another Pay of this sender is creating its request: show it once its link is stored."""
     from bijli.payments.gateway import GatewayError
 
     steps = int((settings.payment_deadline_seconds + 1) / WAIT_STEP_SECONDS) + 1
@@ -153,7 +164,7 @@ def _store_link(db: Database, settings: Settings, req: PaymentRequest, provider,
 def request_payment(db: Database, settings: Settings, ivrs: str, sender: str, provider=None,
                     now: Optional[datetime] = None, sleep: Callable[[float], None] = time.sleep
                     ) -> PaymentRequest:
-    """The open payment request for the current bill of ``ivrs``: reused, or made at the provider.
+    """The sender's open request for the current bill of ``ivrs``: reused, or made at the provider.
 
     A new request is committed as pending first (so a webhook can always find
     it), then the provider makes its link within ``PAYMENT_DEADLINE_SECONDS``,

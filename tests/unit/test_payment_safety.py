@@ -118,7 +118,7 @@ def test_a_second_pay_shows_the_same_request(svc):
 
 def test_razorpay_reuse_asks_the_gateway_for_nothing_new(seeded_db, rzp, fake):
     first = request_payment(seeded_db, rzp, IVRS, SENDER)
-    again = request_payment(seeded_db, rzp, IVRS, "919700000001")     # someone else, same bill
+    again = request_payment(seeded_db, rzp, IVRS, SENDER)     # Pay again (another sender: test_payment_owner)
     assert again.reused and not first.reused
     assert (again.ref, again.upi_link, again.payment_url, again.qr_url) == \
         (first.ref, first.upi_link, first.payment_url, first.qr_url)
@@ -183,7 +183,8 @@ def test_two_pays_at_once_make_one_request(seeded_db, rzp, fake):
         except Exception as e:          # reported below, with the results
             errors.append(e)
 
-    threads = [threading.Thread(target=pay, args=(s,)) for s in (SENDER, "919700000001")]
+    # One sender pressing Pay twice (two senders get one each: test_payment_owner.py).
+    threads = [threading.Thread(target=pay, args=(s,)) for s in (SENDER, SENDER)]
     for th in threads:
         th.start()
     for th in threads:
@@ -236,7 +237,7 @@ def test_paying_the_bill_cancels_its_other_requests_here_and_at_the_gateway(seed
     out = deliver(seeded_db, paid_event(a.ref, 184700))     # the old request, paid late but in full
     assert out.result == "paid" and bill_paid(seeded_db) == 184700
     b_row = stored(seeded_db, b.ref)
-    assert b_row.status == "cancelled" and [c.ref for c in out.cancel] == [b.ref]
+    assert b_row.status == "cancelled" and [c.ref for c in out.cancel] == [b.ref]   # a was expired
     assert PaymentWebhookInput()._qr_png(b.ref)[0] == 410
     assert cancel_at_gateway(rzp, out.cancel) == 1           # after the commit, outside it
     assert fake.link_by_id(b_row.provider_link_id)["status"] == "cancelled"
