@@ -104,6 +104,8 @@ class Payment(Base):
     refund_note = Column(String(255))
     # The gateway's id of the payment that paid this request (pay_...), migration 0005.
     gateway_payment_id = Column(String(64))
+    # What went back to the payer in all (gateway refunds and operators' records), 0008.
+    refunded_paise = Column(BigInteger, nullable=False, default=0, server_default="0")
 
     bill = relationship("Bill")
 
@@ -118,7 +120,8 @@ class SenderPreference(Base):
     updated_at = Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
 
-__all__ = ["Base", "Consumer", "Bill", "Payment", "PaymentEvent", "SenderPreference", "Lookup", "AREA_TYPES",
+__all__ = ["Base", "Consumer", "Bill", "Payment", "PaymentEvent", "PaymentRefund", "PaymentDispute",
+           "SenderPreference", "Lookup", "AREA_TYPES",
            "SENDER_LENGTH", "utcnow", "date"]
 
 
@@ -133,6 +136,47 @@ class PaymentEvent(Base):
     event_type = Column(String(40), nullable=False)
     amount_paise = Column(BigInteger)
     received_at = Column(DateTime, nullable=False, default=utcnow)
+    # What the signed body identifies (a replay under a new event id has the same), 0008.
+    body_key = Column(String(128), unique=True)
+    gateway_id = Column(String(64))         # the gateway payment / refund / dispute id
+
+
+class PaymentRefund(Base):
+    """One refund of a payment, from the gateway's events or an operator's record (0008)."""
+
+    __tablename__ = "payment_refunds"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    payment_ref = Column(String(35), nullable=False, index=True)
+    gateway_refund_id = Column(String(64), unique=True)     # rfnd_..., if known
+    amount_paise = Column(BigInteger, nullable=False)
+    status = Column(String(16), nullable=False)             # pending | processed | failed
+    source = Column(String(16), nullable=False)             # gateway | operator
+    debited_paise = Column(BigInteger, nullable=False, default=0)   # taken off the bill
+    note = Column(String(255))
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    processed_at = Column(DateTime)
+
+
+class PaymentDispute(Base):
+    """A gateway dispute (chargeback) on a payment, its latest status (0008)."""
+
+    __tablename__ = "payment_disputes"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    dispute_id = Column(String(64), nullable=False, unique=True)
+    payment_ref = Column(String(35), nullable=False, index=True)
+    gateway_payment_id = Column(String(64))
+    amount_paise = Column(BigInteger)
+    amount_deducted_paise = Column(BigInteger)
+    reason_code = Column(String(64))
+    phase = Column(String(32))
+    status = Column(String(24), nullable=False)     # open | under_review | action_required | won | ...
+    last_event = Column(String(40), nullable=False)
+    respond_by = Column(DateTime)
+    opened_at = Column(DateTime)                    # the dispute's created_at at the gateway
+    event_at = Column(DateTime)                     # created_at of the event that set the status
+    updated_at = Column(DateTime, nullable=False, default=utcnow)
 
 
 class Complaint(Base):

@@ -7,9 +7,11 @@ running server's payment webhook (``RASA_URL``). Exit 0 when the server accepts
 it (2xx), 1 when it answers otherwise, cannot be reached, or the mode is
 production (it forges a "paid"), 2 for a usage problem.
 
-``bijli payments list [--flagged] [--ivrs N]`` lists payments (newest first);
-``bijli payments refunded REF --note "..."`` records that a flagged payment's
-extra money went back to the payer (exit 1 with the reason otherwise).
+``bijli payments list [--flagged] [--ivrs N]`` lists payments (newest first,
+with their refunds and disputes); ``bijli payments refunded REF --note "..."
+[--refund-id rfnd_...]`` records that a flagged payment's extra money went back
+to the payer, matched to the gateway's refund event if that came first (exit 1
+with the reason otherwise); ``bijli payments disputes [--open]`` lists disputes.
 """
 import sys
 
@@ -100,26 +102,35 @@ def cmd_payments_list(args, settings: Settings) -> int:
         except IvrsError as e:
             print(f"--ivrs {args.ivrs!r} is not an IVRS number ({e})", file=sys.stderr)
             return 2
+    from bijli.payments.disputes import dispute_flags
+    from bijli.payments.refunds import refunded_amounts
+
     db = Database(settings.database_url)
     try:
         with db.session() as s:
             rows = list_payments(s, flagged=args.flagged, ivrs=args.ivrs)
+            disputes = dispute_flags(s, [v.ref for v in rows])
+            refunded = refunded_amounts(s, [v.ref for v in rows])
     finally:
         db.dispose()
     print(f"{'ref':<22}  {'ivrs':<11}  {'requested':>11}  {'paid':>11}  {'status':<9}  "
-          f"{'flags':<11}  {'refund':<24}  {'created (IST)':<16}  sender")
+          f"{'flags':<24}  {'refund':<24}  {'created (IST)':<16}  sender")
     for v in rows:
         paid = format_inr(v.paid_amount_paise) if v.paid_amount_paise is not None else "-"
         flags = ",".join(f for f in (v.flag_reason if v.flagged else "",
-                                     "mismatch" if v.amount_mismatch else "") if f) or "-"
-        if v.refunded_at is not None:
+                                     "mismatch" if v.amount_mismatch else "",
+                                     disputes.get(v.ref, "")) if f) or "-"
+        back = refunded.get(v.ref, 0)
+        if back and not v.flagged:
+            refund = f"{format_inr(back)} refunded"
+        elif v.refunded_at is not None:
             refund = f"refunded {format_ist(v.refunded_at, zone=False)[:10]}"
         elif v.flagged:
             refund = f"{format_inr(v.refund_paise)} due"
         else:
             refund = "-"
         print(f"{v.ref:<22}  {v.ivrs:<11}  {format_inr(v.amount_paise):>11}  {paid:>11}  "
-              f"{v.status:<9}  {flags:<11}  {refund:<24}  {format_ist(v.created_at, zone=False):<16}  "
+              f"{v.status:<9}  {flags:<24}  {refund:<24}  {format_ist(v.created_at, zone=False):<16}  "
               f"{mask_mobile(v.sender) or '-'}")
     print(f"{len(rows)} payment(s)" + (" flagged" if args.flagged else "")
           + (f" for IVRS {args.ivrs}" if args.ivrs else ""))
@@ -135,7 +146,7 @@ def cmd_payments_refunded(args, settings: Settings) -> int:
     db = Database(settings.database_url)
     try:
         with db.session() as s:
-            view = mark_refunded(s, args.ref, args.note)
+            done = mark_refunded(s, args.ref, args.note, refund_id=args.refund_id)
     except RefundError as e:
         reasons = {
             "not_found": f"no payment with reference {args.ref}",
@@ -148,13 +159,43 @@ def cmd_payments_refunded(args, settings: Settings) -> int:
         return 1
     finally:
         db.dispose()
-    print(f"payment {view.ref}: refund of {format_inr(view.refund_paise)} recorded")
+    view = done.view
+    if done.matched:
+        print(f"payment {view.ref}: the gateway's refund {done.matched} was already recorded; "
+              "your note was added to it (one refund)")
+    else:
+        print(f"payment {view.ref}: refund of {format_inr(view.refund_paise)} recorded")
+    return 0
+
+
+def cmd_payments_disputes(args, settings: Settings) -> int:
+    """`bijli payments disputes`: chargebacks raised by payers' banks, to answer at the gateway."""
+    from bijli.db import Database
+    from bijli.money import format_inr
+    from bijli.payments.disputes import list_disputes
+    from bijli.timefmt import format_ist
+
+    db = Database(settings.database_url)
+    try:
+        with db.session() as s:
+            rows = list_disputes(s, open_only=args.open)
+    finally:
+        db.dispose()
+    print(f"{'dispute':<22}  {'ref':<22}  {'ivrs':<11}  {'amount':>11}  {'status':<16}  "
+          f"{'reason':<28}  {'respond by (IST)':<16}  updated (IST)")
+    for d in rows:
+        amount = format_inr(d.amount_paise) if d.amount_paise is not None else "-"
+        by = format_ist(d.respond_by, zone=False) if d.respond_by and d.is_open else "-"
+        print(f"{d.dispute_id:<22}  {d.payment_ref:<22}  {d.ivrs:<11}  {amount:>11}  "
+              f"{d.status:<16}  {(d.reason_code or '-')[:28]:<28}  {by:<16}  "
+              f"{format_ist(d.updated_at, zone=False)}")
+    print(f"{len(rows)} dispute(s)" + (" open" if args.open else ""))
     return 0
 
 
 def add_commands(sub) -> None:
     """``simulate-payment`` and ``payments list|refunded``."""
-    p = sub.add_parser("payments", help="list payments; record refunds of overpayments")
+    p = sub.add_parser("payments", help="list payments and disputes; record refunds of overpayments")
     psub = p.add_subparsers(dest="payments_command", required=True)
     q = psub.add_parser("list", help="payments, newest first")
     q.add_argument("--flagged", action="store_true", help="only flagged ones (overpayments)")
@@ -163,7 +204,11 @@ def add_commands(sub) -> None:
     q = psub.add_parser("refunded", help="record that a flagged payment was refunded")
     q.add_argument("ref", metavar="REF")
     q.add_argument("--note", required=True, help="how and when it was refunded")
+    q.add_argument("--refund-id", help="the gateway's refund id (rfnd_...), if it was refunded there")
     q.set_defaults(func=cmd_payments_refunded)
+    q = psub.add_parser("disputes", help="disputes (chargebacks) on payments, newest first")
+    q.add_argument("--open", action="store_true", help="only those still to be answered")
+    q.set_defaults(func=cmd_payments_disputes)
     p = sub.add_parser("simulate-payment",
                        help="send a signed gateway event for a payment to the running server")
     p.add_argument("ref", metavar="REF", help="the payment reference (tr of the UPI link)")

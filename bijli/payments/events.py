@@ -11,16 +11,17 @@ raw body signed with ``X-Razorpay-Signature`` and named by ``X-Razorpay-Event-Id
 import hashlib
 import hmac
 import json
-import secrets
-import time
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Dict, List, Mapping, Optional
 
 SIGNATURE_HEADER = "x-razorpay-signature"
 EVENT_ID_HEADER = "x-razorpay-event-id"
 PAID_EVENTS = frozenset({"payment_link.paid", "payment.captured", "qr_code.credited"})
 FAILED_EVENTS = frozenset({"payment.failed"})
 CLOSED_EVENTS = frozenset({"qr_code.closed"})
+REFUND_EVENTS = frozenset({"refund.created", "refund.processed", "refund.failed"})
+DISPUTE_EVENTS = frozenset("payment.dispute." + x for x in (
+    "created", "won", "lost", "closed", "under_review", "action_required"))
 MAX_PAISE = 2 ** 63 - 1         # BIGINT: a larger "amount" is not one (and would not fit)
 
 
@@ -57,6 +58,23 @@ class GatewayEvent:
     currency: Optional[str] = None
     error: Optional[str] = None
     close_reason: Optional[str] = None
+    refund_id: Optional[str] = None         # rfnd_... (refund events)
+    refund_status: Optional[str] = None     # pending | processed | failed, as the entity says
+    dispute_id: Optional[str] = None        # disp_... (dispute events)
+    dispute_status: Optional[str] = None
+    dispute_phase: Optional[str] = None
+    reason_code: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """The signed body's identity and times (unix seconds), which ``GatewayEvent`` leaves out."""
+
+    body_key: str                           # same for a replay of the body under any event id
+    created_at: Optional[int] = None        # when the gateway made the event
+    respond_by: Optional[int] = None        # dispute: answer the bank by then
+    opened_at: Optional[int] = None         # dispute / refund entity's own created_at
+    amount_deducted: Optional[int] = None   # dispute: taken from the merchant's balance
 
 
 def _entity(payload: Mapping[str, Any], name: str) -> Dict[str, Any]:
@@ -82,14 +100,55 @@ def _notes(entity: Mapping[str, Any]) -> Mapping[str, Any]:
     return notes if isinstance(notes, Mapping) else {}
 
 
-def parse_event(raw: bytes) -> GatewayEvent:
-    """The parts of a gateway event we act on; ``EventError`` if it is not one."""
+def load_body(raw: bytes) -> Mapping[str, Any]:
+    """The JSON object of a gateway event; ``EventError`` if it is not one."""
     try:
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as e:
         raise EventError(f"body is not JSON: {e.__class__.__name__}") from None
     if not isinstance(data, Mapping) or not isinstance(data.get("event"), str):
         raise EventError("no event type")
+    return data
+
+
+def parse_event(raw: bytes) -> GatewayEvent:
+    """The parts of a gateway event we act on; ``EventError`` if it is not one."""
+    return event_from(load_body(raw))
+
+
+# What tells one gateway event from another besides its name and time: each entity's
+# id, state and amounts. A captured body replayed under a new event id has them all.
+IDENTITY_FIELDS = ("id", "status", "close_reason", "amount", "amount_paid", "amount_refunded",
+                   "payments_amount_received")
+MAX_UNIX = 253402300799         # 9999-12-31: a later "time" is not one
+
+
+def _whole(value: Any, limit: int = MAX_UNIX) -> Optional[int]:
+    ok = isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= limit
+    return value if ok else None
+
+
+def envelope_from(data: Mapping[str, Any]) -> Envelope:
+    """What the signed body identifies: a replay under a new event id gives the same key."""
+    raw_payload = data.get("payload")
+    payload: Mapping[str, Any] = raw_payload if isinstance(raw_payload, Mapping) else {}
+    ents = {n: _entity(payload, n) for n in ("payment", "payment_link", "qr_code", "refund",
+                                               "dispute")}
+    identity = [data.get("event"), data.get("created_at"), data.get("account_id")]
+    identity += [[ents[n].get(k) for k in IDENTITY_FIELDS] for n in sorted(ents)]
+    text = json.dumps(identity, sort_keys=True, default=str)
+    dispute, refund = ents["dispute"], ents["refund"]
+    return Envelope(
+        body_key="body:" + hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        created_at=_whole(data.get("created_at")),
+        respond_by=_whole(dispute.get("respond_by")),
+        opened_at=_whole((dispute or refund).get("created_at")),
+        amount_deducted=_whole(dispute.get("amount_deducted"), MAX_PAISE),
+    )
+
+
+def event_from(data: Mapping[str, Any]) -> GatewayEvent:
+    """The parts of a parsed gateway event we act on; ``EventError`` if it is not one."""
     etype = data["event"]
     payload = data.get("payload") or {}
     if not isinstance(payload, Mapping):
@@ -103,140 +162,50 @@ def parse_event(raw: bytes) -> GatewayEvent:
         if isinstance(candidate, str) and candidate and candidate not in refs:
             refs.append(candidate)
     kind = ("paid" if etype in PAID_EVENTS else "failed" if etype in FAILED_EVENTS
-            else "closed" if etype in CLOSED_EVENTS else "other")
-    if payment.get("amount") is not None:
+            else "closed" if etype in CLOSED_EVENTS else "refund" if etype in REFUND_EVENTS
+            else "dispute" if etype in DISPUTE_EVENTS else "other")
+    # A refund's or a dispute's own entity carries the amount and the payment it is about.
+    own = _entity(payload, "refund") if kind == "refund" else \
+        _entity(payload, "dispute") if kind == "dispute" else {}
+    if kind in ("refund", "dispute"):
+        amount = _amount(own.get("amount"))
+    elif payment.get("amount") is not None:
         amount = _amount(payment.get("amount"))
     elif link.get("amount_paid") is not None:
         amount = _amount(link.get("amount_paid"))
     else:
         amount = _amount(qr.get("payments_amount_received")) if kind == "paid" else None
-    currency = payment.get("currency") or link.get("currency")
+    currency = own.get("currency") or payment.get("currency") or link.get("currency")
     return GatewayEvent(
         type=etype, kind=kind, refs=refs,
         link_id=_text(link.get("id")) or _text(payment.get("payment_link_id")),
         qr_id=_text(qr.get("id")),
-        gateway_payment_id=_text(payment.get("id")),
+        gateway_payment_id=_text(own.get("payment_id")) or _text(payment.get("id")),
         amount_paise=amount,
         currency=currency if isinstance(currency, str) else None,
         error=_text(payment.get("error_description")),
         close_reason=_text(qr.get("close_reason")),
+        refund_id=_text(own.get("id")) if kind == "refund" else None,
+        refund_status=_text(own.get("status")) if kind == "refund" else None,
+        dispute_id=_text(own.get("id")) if kind == "dispute" else None,
+        dispute_status=_text(own.get("status")) if kind == "dispute" else None,
+        dispute_phase=_text(own.get("phase")) if kind == "dispute" else None,
+        reason_code=_text(own.get("reason_code")) if kind == "dispute" else None,
     )
 
 
-# -- building events ------------------------------------------------------------
+# The builders live in their own module; re-exported here, where callers look for them.
+from bijli.payments.builders import (  # noqa: E402
+    dispute_event,
+    failed_event,
+    paid_event,
+    qr_closed_event,
+    qr_credited_event,
+    refund_event,
+    signed,
+)
 
-
-def _id(prefix: str) -> str:
-    return prefix + secrets.token_hex(7)
-
-
-def paid_event(ref: str, amount_paise: int, *, link_id: Optional[str] = None,
-               ivrs: Optional[str] = None, requested_paise: Optional[int] = None,
-               now: Optional[int] = None) -> Dict:
-    """``payment_link.paid`` for our reference ``ref`` (and the link ``link_id``)."""
-    now = int(now if now is not None else time.time())
-    notes = {"payment_ref": ref, **({"ivrs": ivrs} if ivrs else {})}
-    link_id = link_id or _id("plink_")
-    return {
-        "entity": "event",
-        "account_id": "acc_demo",
-        "event": "payment_link.paid",
-        "contains": ["payment_link", "order", "payment"],
-        "payload": {
-            "payment_link": {"entity": {
-                "id": link_id, "entity": "payment_link", "reference_id": ref,
-                "amount": requested_paise if requested_paise is not None else amount_paise,
-                "amount_paid": amount_paise, "currency": "INR", "status": "paid",
-                "upi_link": True, "notes": notes,
-            }},
-            "payment": {"entity": {
-                "id": _id("pay_"), "entity": "payment", "amount": amount_paise,
-                "currency": "INR", "status": "captured", "method": "upi",
-                "captured": True, "notes": notes, "created_at": now,
-            }},
-        },
-        "created_at": now,
-    }
-
-
-def failed_event(ref: str, amount_paise: int, *, ivrs: Optional[str] = None,
-                 now: Optional[int] = None) -> Dict:
-    """``payment.failed`` for our reference ``ref``."""
-    now = int(now if now is not None else time.time())
-    notes = {"payment_ref": ref, **({"ivrs": ivrs} if ivrs else {})}
-    return {
-        "entity": "event",
-        "account_id": "acc_demo",
-        "event": "payment.failed",
-        "contains": ["payment"],
-        "payload": {
-            "payment": {"entity": {
-                "id": _id("pay_"), "entity": "payment", "amount": amount_paise,
-                "currency": "INR", "status": "failed", "method": "upi", "captured": False,
-                "error_code": "BAD_REQUEST_ERROR",
-                "error_description": "Payment was unsuccessful as the UPI app declined it.",
-                "notes": notes, "created_at": now,
-            }},
-        },
-        "created_at": now,
-    }
-
-
-def qr_credited_event(ref: str, amount_paise: int, qr_id: str, *, ivrs: Optional[str] = None,
-                      now: Optional[int] = None) -> Dict:
-    """``qr_code.credited``: a payment was made on our single-use QR code ``qr_id``."""
-    now = int(now if now is not None else time.time())
-    notes = {"payment_ref": ref, **({"ivrs": ivrs} if ivrs else {})}
-    return {
-        "entity": "event",
-        "account_id": "acc_demo",
-        "event": "qr_code.credited",
-        "contains": ["payment", "qr_code"],
-        "payload": {
-            "payment": {"entity": {
-                "id": _id("pay_"), "entity": "payment", "amount": amount_paise,
-                "currency": "INR", "status": "captured", "method": "upi", "captured": True,
-                "notes": [], "created_at": now,
-            }},
-            "qr_code": {"entity": {
-                "id": qr_id, "entity": "qr_code", "type": "upi_qr", "usage": "single_use",
-                "fixed_amount": True, "payment_amount": amount_paise, "status": "closed",
-                "close_reason": "paid", "payments_amount_received": amount_paise,
-                "payments_count_received": 1, "notes": notes, "created_at": now,
-            }},
-        },
-        "created_at": now,
-    }
-
-
-def qr_closed_event(qr_id: str, *, ref: Optional[str] = None, close_reason: str = "on_demand",
-                    now: Optional[int] = None) -> Dict:
-    """``qr_code.closed``: the QR code was closed (by hand, unless ``close_reason`` says paid)."""
-    now = int(now if now is not None else time.time())
-    return {
-        "entity": "event",
-        "account_id": "acc_demo",
-        "event": "qr_code.closed",
-        "contains": ["qr_code"],
-        "payload": {"qr_code": {"entity": {
-            "id": qr_id, "entity": "qr_code", "type": "upi_qr", "usage": "single_use",
-            "status": "closed", "close_reason": close_reason,
-            "notes": {"payment_ref": ref} if ref else {}, "closed_at": now, "created_at": now,
-        }}},
-        "created_at": now,
-    }
-
-
-def signed(event: Dict, secret: str, event_id: Optional[str] = None) -> Tuple[bytes, Dict[str, str]]:
-    """The raw body and the headers a gateway would send with it."""
-    raw = json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-    return raw, {
-        "Content-Type": "application/json",
-        "X-Razorpay-Signature": sign(secret, raw),
-        "X-Razorpay-Event-Id": event_id or _id("evt_"),
-    }
-
-
-__all__ = ["parse_event", "GatewayEvent", "EventError", "sign", "verify_signature",
-           "paid_event", "failed_event", "qr_credited_event", "qr_closed_event", "signed",
+__all__ = ["parse_event", "event_from", "envelope_from", "load_body", "GatewayEvent", "Envelope",
+           "EventError", "sign", "verify_signature", "paid_event", "failed_event",
+           "qr_credited_event", "qr_closed_event", "refund_event", "dispute_event", "signed",
            "SIGNATURE_HEADER", "EVENT_ID_HEADER"]

@@ -7,8 +7,19 @@ Rules (issues 4 and 8):
   nothing changes.
 - Unknown reference: 404, logged, nothing changes.
 - Each event is recorded once (``PaymentEvent.event_key``: the
-  ``X-Razorpay-Event-Id`` header, else the SHA-256 of the body). A repeat is
-  answered 200 with no change and no message.
+  ``X-Razorpay-Event-Id`` header, else the SHA-256 of the body), and once by
+  what its signed body identifies (``body_key``: the event, its ``created_at``
+  and the gateway ids), since the header is not signed: a captured body sent
+  again under a new id is a duplicate too. A repeat is answered 200 with no
+  change and no message.
+- Age: an event whose signed ``created_at`` is older than
+  ``PAYMENT_EVENT_MAX_AGE_SECONDS`` (24 h) is answered 200 ``too_old``, changes
+  nothing and is logged (``freshness.py`` says why 200).
+- A failure of an old attempt (a gateway payment that already failed this
+  request, another link or QR than the request's, or made before the request
+  was opened again) changes nothing.
+- Refunds (``refunds.py``) lower the bill's paid amount by what the payment had
+  credited; disputes (``disputes.py``) are recorded for operators.
 - Paid: ``payment_link.paid``, ``payment.captured`` and ``qr_code.credited``
   (found by our reference in the notes, the link id or the QR id); the first
   marks the payment paid, later ones for the same payment change nothing.
@@ -25,11 +36,9 @@ Rules (issues 4 and 8):
   the same transaction; the caller cancels them at the gateway after the commit
   (``Outcome.cancel``, ``bijli.payments.cancel_at_gateway``).
 """
-import hashlib
 import logging
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Dict, Mapping, Optional, Tuple
+from typing import Mapping, Optional, Tuple
 
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
@@ -43,16 +52,25 @@ from bijli.payments import (
     lock_bill,
     receipt_number,
 )
+from bijli.payments.disputes import record_dispute
 from bijli.payments.events import (  # noqa: F401  (sign, verify_signature, parse_event re-exported)
     EVENT_ID_HEADER,
+    FAILED_EVENTS,
     SIGNATURE_HEADER,
+    Envelope,
     EventError,
     GatewayEvent,
+    envelope_from,
+    event_from,
+    load_body,
     parse_event,
     sign,
     verify_signature,
 )
+from bijli.payments.freshness import event_age, max_event_age_seconds, old_attempt
+from bijli.payments.outcome import Outcome, event_key, lower_keys  # noqa: F401  (re-exported)
 from bijli.payments.queries import REFUND_EVENT, refund_key
+from bijli.payments.refunds import apply_gateway_refund
 from bijli.privacy import mask_mobile
 
 logger = logging.getLogger(__name__)
@@ -60,40 +78,11 @@ logger = logging.getLogger(__name__)
 OVERPAYMENT = "overpayment"
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """What the webhook answers, whether the payer's conversation is told, what to cancel."""
-
-    status: int
-    result: str         # paid | overpayment | failed | cancelled | duplicate | ignored | unchanged | ...
-    ref: Optional[str] = None
-    sender: str = ""
-    notify: bool = False
-    cancel: Tuple[CancelTarget, ...] = ()   # closed in this transaction; cancel at the gateway
-
-    def body(self) -> Dict[str, Any]:
-        out: Dict[str, Any] = {"result": self.result}
-        if self.ref:
-            out["ref"] = self.ref
-        return out
-
-
-def event_key(raw: bytes, headers: Mapping[str, str]) -> str:
-    """The key that makes a gateway event idempotent: its id header, else a hash of the body."""
-    event_id = (headers.get(EVENT_ID_HEADER) or "").strip()
-    if event_id and len(event_id) <= 100:
-        return "id:" + event_id
-    return "sha256:" + hashlib.sha256(raw).hexdigest()
-
-
-def _lower(headers: Mapping[str, str]) -> Dict[str, str]:
-    return {str(k).lower(): str(v) for k, v in headers.items()}
-
-
 def handle_webhook(db: Database, secret: Optional[str], raw: bytes,
-                   headers: Mapping[str, str], now: Optional[datetime] = None) -> Outcome:
+                   headers: Mapping[str, str], now: Optional[datetime] = None,
+                   max_age_seconds: Optional[int] = None) -> Outcome:
     """Verify a gateway event and apply it to its payment (one transaction)."""
-    headers = _lower(headers)
+    headers = lower_keys(headers)
     if not secret:
         logger.error("payment webhook refused: PAYMENT_WEBHOOK_SECRET is not set")
         return Outcome(503, "not_configured")
@@ -101,23 +90,38 @@ def handle_webhook(db: Database, secret: Optional[str], raw: bytes,
         logger.warning("payment webhook: missing or bad signature (%d bytes)", len(raw))
         return Outcome(401, "bad_signature")
     try:
-        event = parse_event(raw)
+        data = load_body(raw)
+        event, envelope = event_from(data), envelope_from(data)
     except EventError as e:
         logger.warning("payment webhook: bad event: %s", e)
         return Outcome(400, "bad_request")
+    now = now or utcnow()
+    # Every gateway body has a signed created_at; a body without one was signed by us.
+    age = event_age(envelope, now)
+    try:
+        limit = max_age_seconds if max_age_seconds is not None else max_event_age_seconds()
+    except ValueError as e:
+        logger.error("payment webhook refused: %s", e)
+        return Outcome(503, "not_configured")
+    if age is not None and age.total_seconds() > limit:
+        logger.warning("payment webhook: %s made %d s ago (limit %d s) refused as too old",
+                       event.type, age.total_seconds(), limit)
+        return Outcome(200, "too_old")
     if event.kind == "other":
         logger.info("payment webhook: %s ignored", event.type)
         return Outcome(200, "ignored")
     if event.currency and event.currency != "INR":
         logger.warning("payment webhook: %s in %s refused", event.type, event.currency)
         return Outcome(400, "bad_currency")
-    if event.kind == "paid" and not event.amount_paise:
-        logger.warning("payment webhook: %s without an amount", event.type)
+    if event.kind in ("paid", "refund") and not event.amount_paise \
+            or event.kind == "refund" and not event.refund_id \
+            or event.kind == "dispute" and not event.dispute_id:
+        logger.warning("payment webhook: %s without an amount or its id", event.type)
         return Outcome(400, "bad_request")
     key = event_key(raw, headers)
     try:
         with db.session() as s:
-            return _apply(s, event, key, now or utcnow())
+            return _apply(s, event, key, now, envelope)
     except IntegrityError:
         # The same event, delivered twice at once: the other delivery won.
         logger.info("payment webhook: concurrent duplicate %s", key[:20])
@@ -125,6 +129,13 @@ def handle_webhook(db: Database, secret: Optional[str], raw: bytes,
 
 
 def _find_payment(s, event: GatewayEvent) -> Optional[Payment]:
+    if event.kind in ("refund", "dispute") and event.gateway_payment_id:
+        # Refunds and disputes name the gateway payment; QR payments carry no notes.
+        found = s.execute(select(Payment).where(
+            Payment.gateway_payment_id == event.gateway_payment_id[:64]).order_by(Payment.id)
+            .limit(1)).scalar_one_or_none()
+        if found is not None or not event.refs:
+            return found
     conditions = []
     if event.refs:
         conditions.append(Payment.ref.in_(event.refs))
@@ -139,9 +150,14 @@ def _find_payment(s, event: GatewayEvent) -> Optional[Payment]:
     ).scalar_one_or_none()
 
 
-def _apply(s, event: GatewayEvent, key: str, now: datetime) -> Outcome:
-    if s.execute(select(PaymentEvent.id).where(PaymentEvent.event_key == key)).first():
-        logger.info("payment webhook: duplicate event %s", key[:20])
+def _apply(s, event: GatewayEvent, key: str, now: datetime,
+           envelope: Optional[Envelope] = None) -> Outcome:
+    body_key = envelope.body_key if envelope else None
+    same = PaymentEvent.event_key == key
+    if body_key:
+        same = or_(same, PaymentEvent.body_key == body_key)
+    if s.execute(select(PaymentEvent.id).where(same)).first():
+        logger.info("payment webhook: duplicate event %s (%s)", key[:20], event.type)
         return Outcome(200, "duplicate")
     payment = _find_payment(s, event)
     if payment is None:
@@ -151,22 +167,35 @@ def _apply(s, event: GatewayEvent, key: str, now: datetime) -> Outcome:
         return Outcome(404, "unknown_reference")
     # Recording the event first takes the write lock (SQLite); then the bill's row,
     # then the payment's: the same order as a Pay, so the two never deadlock.
-    s.add(PaymentEvent(event_key=key, payment_ref=payment.ref, event_type=event.type,
-                       amount_paise=event.amount_paise, received_at=now))
+    gateway_id = event.refund_id or event.dispute_id or event.gateway_payment_id
+    s.add(PaymentEvent(event_key=key, payment_ref=payment.ref, event_type=event.type[:40],
+                       amount_paise=event.amount_paise, received_at=now, body_key=body_key,
+                       gateway_id=(gateway_id or "")[:64] or None))
     s.flush()
     lock_bill(s, payment.bill_id)
     s.refresh(payment, with_for_update=True)
     if event.kind == "failed":
-        return _failed(payment, event)
+        return _failed(s, payment, event, key, envelope)
+    if event.kind == "refund":
+        result = apply_gateway_refund(s, payment, event.type, (event.refund_id or "")[:64],
+                                      int(event.amount_paise or 0), event.refund_status, now)
+        return Outcome(200, result, ref=payment.ref)
+    if event.kind == "dispute" and envelope is not None:
+        return Outcome(200, record_dispute(s, payment, event, envelope, now), ref=payment.ref)
     if event.kind == "closed":
         return _closed(payment, event)
     return _paid(s, payment, event, now)
 
 
-def _failed(payment: Payment, event: GatewayEvent) -> Outcome:
+def _failed(s, payment: Payment, event: GatewayEvent, key: str,
+            envelope: Optional[Envelope]) -> Outcome:
     if payment.status != "pending":
         logger.info("payment %s: %s after %s changes nothing", payment.ref, event.type,
                     payment.status)
+        return Outcome(200, "unchanged", ref=payment.ref)
+    why = old_attempt(s, payment, event, key, envelope)
+    if why:
+        logger.warning("payment %s: %s for %s changes nothing", payment.ref, event.type, why)
         return Outcome(200, "unchanged", ref=payment.ref)
     payment.status = "failed"
     logger.info("payment %s for %s failed: %s", payment.ref, mask_mobile(payment.sender),

@@ -33,7 +33,8 @@ def test_header_names_are_the_gateways_lowercased():
 @pytest.mark.parametrize("etype, kind", [
     ("payment_link.paid", "paid"), ("payment.captured", "paid"), ("qr_code.credited", "paid"),
     ("payment.failed", "failed"), ("qr_code.closed", "closed"),
-    ("payment.authorized", "other"), ("qr_code.created", "other"), ("refund.processed", "other"),
+    ("payment.authorized", "other"), ("qr_code.created", "other"), ("refund.processed", "refund"),
+    ("payment.dispute.created", "dispute"), ("refund.speed_changed", "other"),
 ])
 def test_event_kinds(etype, kind):
     payment = {"amount": 100} if kind == "paid" else {}
