@@ -51,6 +51,7 @@ from bijli.payments import (
     close_open_requests,
     lock_bill,
     receipt_number,
+    unused_instruments,
 )
 from bijli.payments.disputes import record_dispute
 from bijli.payments.events import (  # noqa: F401  (sign, verify_signature, parse_event re-exported)
@@ -258,7 +259,8 @@ def _paid(s, payment: Payment, event: GatewayEvent, now: datetime) -> Outcome:
         if cancel:
             logger.info("bill %s paid: cancelled %s", bill.id, ",".join(c.ref for c in cancel))
     return Outcome(200, OVERPAYMENT if refund else "paid", ref=payment.ref, sender=payment.sender,
-                   notify=bool(payment.sender), cancel=cancel)
+                   notify=bool(payment.sender),
+                   cancel=unused_instruments(payment, was, event.link_id, event.qr_id) + cancel)
 
 
 def _second_payment(payment: Payment, event: GatewayEvent) -> bool:
