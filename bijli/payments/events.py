@@ -1,12 +1,9 @@
-"""Gateway-format (Razorpay) events: parsing what arrives, building and signing what we send.
+"""Gateway-format (Razorpay) events: parsing what arrives, and the signature.
 
-``parse_event`` reads the parts of an event we act on (``webhook.py`` applies
-them); ``verify_signature`` checks ``X-Razorpay-Signature``. The builders are
-used by ``bijli simulate-payment`` and by the demo payment page, so both send
-exactly what Razorpay sends: a ``payment_link.paid`` event (with the payment
-link and payment entities), a ``payment.failed`` event, or for a UPI QR code
-``qr_code.credited`` (qr_code and payment entities) and ``qr_code.closed``; the
-raw body signed with ``X-Razorpay-Signature`` and named by ``X-Razorpay-Event-Id``.
+``event_from`` reads the parts of an event we act on (payments, QR codes, refunds,
+disputes; ``webhook.py`` applies them); ``envelope_from`` what identifies the signed
+body and its times (replays, age); ``verify_signature`` checks ``X-Razorpay-Signature``.
+The builders of the events a gateway sends (``builders.py``) are re-exported here.
 """
 import hashlib
 import hmac
