@@ -43,3 +43,12 @@ def snapshot(db):
                     for t in Base.metadata.sorted_tables}
 
     return take
+
+
+# Several unit tests serve our channels on a real Sanic server in this one process. Sanic
+# 21.12 rewrites its request handler's methods (TouchUp) when an app starts, and a second
+# app would rewrite the rewritten code and fail ("KeyError: 'http1_request_header'"),
+# unless test mode keeps the original methods to start from, as Sanic's own test client does.
+from sanic import Sanic  # noqa: E402
+
+Sanic.test_mode = True
