@@ -174,6 +174,8 @@ def _lines(reply: Reply, views: List[PaymentView], helpline: str) -> List[str]:
         if v.amount_mismatch:
             lines.append(t("payment_status_mismatch", reply.lang, paid=format_inr(v.paid_amount_paise or 0),
                            helpline=helpline))
+        if v.refunded_paise:
+            lines.append(t("payment_status_refunded", reply.lang, amount=format_inr(v.refunded_paise)))
     return lines
 
 

@@ -48,6 +48,7 @@ class PaymentView:
     refund_paise: int = 0               # what must go back to the payer (overpayment)
     refunded_at: Optional[datetime] = None
     refund_note: Optional[str] = None
+    refunded_paise: int = 0             # gone back to the payer so far (gateway refunds, operators' records)
 
     def pending_too_long(self, now: datetime) -> bool:
         return self.status == "pending" and now - self.created_at > PENDING_EXPLAIN_AFTER
@@ -77,6 +78,7 @@ def _view(payment: Payment, bill: Bill, refund: int = 0, now: Optional[datetime]
         qr_image_url=payment.qr_image_url, expires_at=payment.expires_at,
         flagged=bool(payment.flagged), flag_reason=payment.flag_reason, refund_paise=refund,
         refunded_at=payment.refunded_at, refund_note=payment.refund_note,
+        refunded_paise=payment.refunded_paise or 0,
     )
 
 

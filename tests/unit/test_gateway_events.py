@@ -198,3 +198,16 @@ def test_the_max_age_comes_from_the_environment(svc, settings, monkeypatch):
     monkeypatch.setenv("PAYMENT_EVENT_MAX_AGE_SECONDS", "60")
     assert deliver(svc.db, paid_event(req.ref, 184700, now=int(time.time()) - 120)).result == "too_old"
     assert deliver(svc.db, paid_event(req.ref, 184700, now=int(time.time()) - 10)).result == "paid"
+
+
+def test_the_payer_sees_a_processed_refund_in_their_payment_status_and_the_bill_due_again(svc, settings):
+    req, payment_id = paid(svc, settings)
+    assert "This bill was paid on" in bill_text(svc)
+    assert deliver(svc.db, refund_event(payment_id, 184700, paid_paise=184700, ref=req.ref)).result == "refunded"
+    from bijli.flows.payments import payment_list
+
+    status = "\n".join(m.text for m in payment_list(
+        Turn(sender=SENDER, text="payment status", slots={}), svc, Reply(lang="en")).messages)
+    assert req.ref in status and "Refunded to your account: ₹1,847.00" in status
+    after = bill_text(svc)
+    assert "Amount due: ₹1,847.00" in after and "This bill was paid on" not in after
