@@ -7,15 +7,11 @@ QR is closed once the link is paid, and the link cancelled once the QR is
 credited, at the gateway, after the commit. Real database; the fake Razorpay and
 the payments channel on a real Sanic server, both on loopback.
 """
-import asyncio
-import threading
 import time
-import uuid
 from typing import Callable, Iterator
 
 import pytest
 import requests
-from sanic import Sanic
 from sqlalchemy import select
 
 from bijli.models import Payment
@@ -24,7 +20,7 @@ from bijli.payments.events import paid_event, qr_credited_event, signed
 from bijli.payments.webhook import apply_whatsapp_payment, handle_webhook
 from bijli.settings import Settings
 from channels.payments import PaymentWebhookInput
-from tests.e2e.harness import free_port
+from tests.channel_server import LoopbackChannels
 from tests.fakes.razorpay import KEY_ID, KEY_SECRET, LINKS, QRS, FakeRazorpay
 
 SECRET = "test-webhook-secret"
@@ -120,42 +116,15 @@ def test_a_late_payment_on_a_cancelled_request_asks_the_gateway_nothing_more(see
 
 # -- over HTTP: the payments channel, as Rasa mounts it ------------------------------------------
 
-class ChannelServer:
+class ChannelServer(LoopbackChannels):
     """The payments channel on a real Sanic server on loopback (no Rasa agent: nobody is told)."""
 
     def __init__(self) -> None:
-        self.port = free_port()
-        self.loop = asyncio.new_event_loop()
-        ready = threading.Event()
-        threading.Thread(target=self._serve, args=(ready,), daemon=True).start()
-        assert ready.wait(60), "the test server did not start"
+        super().__init__([PaymentWebhookInput()])
 
     @property
     def webhook(self) -> str:
-        return f"http://127.0.0.1:{self.port}/webhooks/payments/webhook"
-
-    def _serve(self, ready: threading.Event) -> None:
-        asyncio.set_event_loop(self.loop)
-
-        async def on_new_message(message) -> None:
-            pass
-
-        async def start() -> None:
-            channel = PaymentWebhookInput()
-            app = Sanic(f"instrument_test_{uuid.uuid4().hex}")
-            app.blueprint(channel.blueprint(on_new_message), url_prefix="/webhooks/payments")
-            app.ctx.input_channels = [channel]
-            self.server = await app.create_server(host="127.0.0.1", port=self.port, debug=False,
-                                                  access_log=False, return_asyncio_server=True)
-            await self.server.startup()
-
-        self.loop.run_until_complete(start())
-        ready.set()
-        self.loop.run_forever()
-
-    def stop(self) -> None:
-        self.loop.call_soon_threadsafe(self.server.close)
-        self.loop.call_soon_threadsafe(self.loop.stop)
+        return f"{self.url}/webhooks/payments/webhook"
 
 
 @pytest.fixture(scope="module")

@@ -6,18 +6,13 @@ what would reach Rasa. Checked: a body over ``MAX_WEBHOOK_BODY_BYTES`` gets 413
 before any signature is computed, a long message reaches Rasa cut to
 ``MAX_MESSAGE_CHARS``, and WhatsApp deliveries for another phone number are dropped.
 """
-import asyncio
 import json
 import logging
-import threading
-import time
-import uuid
-from typing import Dict, Iterator, List
+from typing import Dict, Iterator
 from urllib.parse import urlencode
 
 import pytest
 import requests
-from sanic import Sanic
 from sqlalchemy import select
 
 from bijli.limits import MAX_MESSAGE_CHARS, MAX_WEBHOOK_BODY_BYTES
@@ -27,63 +22,21 @@ from channels.payments import PaymentWebhookInput
 from channels.rest import RestInput
 from channels.twilio import TwilioInput, twilio_signature
 from channels.whatsapp import WhatsAppInput
-from tests.e2e.harness import free_port
+from tests.channel_server import LoopbackChannels
 
 APP_SECRET = "unit-whatsapp-app-secret"        # test-only values
 TWILIO_TOKEN = "unit-twilio-auth-token"
 OURS, THEIRS = "106540352242922", "999000111222333"
 WA_ID = "919812345678"
 TWO_MB = 2_000_000
-WAIT_SECONDS = 60.0
 
 
-class ChannelApp:
-    """Our channels on one loopback Sanic server; ``received`` is what reached Rasa."""
+class ChannelApp(LoopbackChannels):
+    """The REST, payments, WhatsApp and Twilio channels on one loopback server."""
 
     def __init__(self) -> None:
         self.twilio = TwilioInput("AC-test", TWILIO_TOKEN, "whatsapp:+14155238886")
-        self.channels = [RestInput(), PaymentWebhookInput(), WhatsAppInput(), self.twilio]
-        self.received: List = []
-        self.port = free_port()
-        self.loop = asyncio.new_event_loop()
-        ready = threading.Event()
-        threading.Thread(target=self._serve, args=(ready,), daemon=True).start()
-        assert ready.wait(60), "the test server did not start"
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def _serve(self, ready: threading.Event) -> None:
-        asyncio.set_event_loop(self.loop)
-
-        async def on_new_message(message) -> None:
-            self.received.append(message)
-
-        async def start() -> None:
-            app = Sanic(f"channels_test_{uuid.uuid4().hex}")
-            for channel in self.channels:
-                app.blueprint(channel.blueprint(on_new_message), url_prefix=f"/webhooks/{channel.name()}")
-            app.ctx.input_channels = self.channels
-            self.server = await app.create_server(host="127.0.0.1", port=self.port, debug=False,
-                                                  access_log=False, return_asyncio_server=True)
-            await self.server.startup()
-
-        self.loop.run_until_complete(start())
-        ready.set()
-        self.loop.run_forever()
-
-    def wait_for(self, count: int) -> List:
-        """The messages received, once there are ``count`` (WhatsApp answers in the background)."""
-        deadline = time.monotonic() + WAIT_SECONDS
-        while len(self.received) < count:
-            assert time.monotonic() < deadline, f"only {len(self.received)} message(s) reached Rasa"
-            time.sleep(0.05)
-        return list(self.received)
-
-    def stop(self) -> None:
-        self.loop.call_soon_threadsafe(self.server.close)
-        self.loop.call_soon_threadsafe(self.loop.stop)
+        super().__init__([RestInput(), PaymentWebhookInput(), WhatsAppInput(), self.twilio])
 
 
 @pytest.fixture(scope="module")

@@ -4,19 +4,15 @@ The signature is checked against Twilio's own reference implementation (the ``tw
 package's RequestValidator), and the channel is served by a real Sanic server on
 loopback and called over HTTP, as Twilio calls it.
 """
-import asyncio
-import threading
-import uuid
 from typing import Dict, List, Tuple
 from urllib.parse import urlencode
 
 import pytest
 import requests
-from sanic import Sanic
 from twilio.request_validator import RequestValidator
 
 from channels.twilio import TwilioInput, signature_ok, signed_url, twilio_signature
-from tests.e2e.harness import free_port
+from tests.channel_server import LoopbackChannels
 
 TOKEN = "test-twilio-auth-token"   # test-only value
 FIELDS = [("From", "whatsapp:+919812345678"), ("Body", "Hi"), ("To", "whatsapp:+14155238886"),
@@ -49,47 +45,21 @@ def test_signed_url_uses_the_public_base_when_set():
 
 # -- the channel over HTTP --------------------------------------------------------------------
 
-class ChannelServer:
-    """One real Sanic server on loopback serving one TwilioInput (Sanic 21.12 starts one app
-    per process reliably); each test sets the channel's token and public base."""
+class ChannelServer(LoopbackChannels):
+    """One TwilioInput on a real Sanic server on loopback; each test sets the channel's token
+    and public base."""
 
     def __init__(self) -> None:
         self.channel = TwilioInput("AC-test", TOKEN, "whatsapp:+14155238886")
-        self.received: List = []
-        self.port = free_port()
-        self.loop = asyncio.new_event_loop()
-        ready = threading.Event()
-        threading.Thread(target=self._serve, args=(ready,), daemon=True).start()
-        assert ready.wait(60), "the test server did not start"
-
-    def _serve(self, ready: threading.Event) -> None:
-        asyncio.set_event_loop(self.loop)
-
-        async def on_new_message(message) -> None:
-            self.received.append(message)
-
-        async def start() -> None:
-            app = Sanic(f"twilio_test_{uuid.uuid4().hex}")
-            app.blueprint(self.channel.blueprint(on_new_message), url_prefix="/webhooks/twilio")
-            self.server = await app.create_server(host="127.0.0.1", port=self.port, debug=False,
-                                                  access_log=False, return_asyncio_server=True)
-            await self.server.startup()
-
-        self.loop.run_until_complete(start())
-        ready.set()
-        self.loop.run_forever()
+        super().__init__([self.channel])
 
     def post(self, body: str, headers: Dict[str, str], query: str = "") -> Tuple[int, List]:
         """POST one form to the webhook; (status, messages given to Rasa by this POST)."""
         self.received.clear()
-        url = f"http://127.0.0.1:{self.port}/webhooks/twilio/webhook" + (f"?{query}" if query else "")
+        url = f"{self.url}/webhooks/twilio/webhook" + (f"?{query}" if query else "")
         r = requests.post(url, data=body, timeout=30,
                           headers={"Content-Type": "application/x-www-form-urlencoded", **headers})
         return r.status_code, list(self.received)
-
-    def stop(self) -> None:
-        self.loop.call_soon_threadsafe(self.server.close)
-        self.loop.call_soon_threadsafe(self.loop.stop)
 
 
 @pytest.fixture(scope="module")
