@@ -68,7 +68,8 @@ class Chat:
     def say(self, text: str, expect: str, **extra: object) -> str:
         """Send a message; wait for a reply containing ``expect``; return the new replies joined."""
         before = len(self.replies)
-        self.client.emit("user_uttered", {"message": text, **extra})
+        # Like Rasa's own web chat widget, the message names the session (the server ignores it).
+        self.client.emit("user_uttered", {"message": text, "session_id": self.sessions[-1], **extra})
 
         def joined() -> str:
             return "\n".join(str(m.get("text") or "") for m in self.replies[before:])

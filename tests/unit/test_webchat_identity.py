@@ -170,3 +170,17 @@ def test_sockets_over_the_limit_are_refused_until_one_closes():
     assert sockets.acquire("b")
     sockets.release("a")
     assert sockets.acquire("a") and sockets.open("a") == 2
+
+
+def test_rasa_refuses_to_build_an_unsafe_production_web_chat(monkeypatch):
+    """The channel reads its settings in from_credentials, which `rasa run` calls at start-up."""
+    from channels.webchat import SocketIOInput
+
+    for name, value in PRODUCTION.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("WEBCHAT_SECRET", raising=False)
+    with pytest.raises(WebChatConfigError):
+        SocketIOInput.from_credentials({})
+    monkeypatch.setenv("WEBCHAT_SECRET", STRONG)
+    config = SocketIOInput.from_credentials({}).config
+    assert config is not None and config.origins == ("https://bijli.example.in",)
