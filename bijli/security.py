@@ -150,7 +150,9 @@ def presented_token(headers: Mapping[str, str], query_token: Optional[str]) -> O
 
 def cmd_check_config(args, settings: Settings) -> int:
     """``bijli check-config``: exit 1 listing every problem (stderr), else 0."""
-    problems = config_problems(settings)
+    from bijli.webchat import config_problems as webchat_problems   # the web chat reads its own variables
+
+    problems = config_problems(settings) + webchat_problems()
     if problems:
         print(f"refusing to start (BIJLI_ENV={settings.mode}):", file=sys.stderr)
         for problem in problems:

@@ -363,6 +363,16 @@ def test_check_config_names_a_short_secret_and_an_http_outside_url_and_takes_loo
         "  - RAZORPAY_BASE_URL must be an https:// URL (plain http only to a loopback address)"]
 
 
+def test_check_config_names_a_missing_web_chat_secret_when_the_web_chat_is_on_in_production():
+    done = subprocess.run([str(BIN / "bijli"), "check-config"], cwd=ROOT, capture_output=True,
+                          text=True, env=_clean_env(**PRODUCTION, WEBCHAT_ENABLED="true"))
+    assert done.returncode == 1
+    assert done.stderr.splitlines()[1].startswith("  - WEBCHAT_SECRET must be set to at least 32")
+    signed = subprocess.run([str(BIN / "bijli"), "check-config"], cwd=ROOT, capture_output=True, text=True,
+                            env=_clean_env(**PRODUCTION, WEBCHAT_ENABLED="true", WEBCHAT_SECRET="k" * 64))
+    assert signed.returncode == 0, signed.stderr
+
+
 # -- scripts/serve.sh (SERVE_DRY_RUN prints the server commands) ------------------------------------------
 
 def serve(tmp_path, *args, **env):
