@@ -150,9 +150,15 @@ def presented_token(headers: Mapping[str, str], query_token: Optional[str]) -> O
 
 def cmd_check_config(args, settings: Settings) -> int:
     """``bijli check-config``: exit 1 listing every problem (stderr), else 0."""
-    from bijli.webchat import config_problems as webchat_problems   # the web chat reads its own variables
+    # The web chat and the payment webhook's event age read their own variables.
+    from bijli.payments.freshness import max_event_age_seconds
+    from bijli.webchat import config_problems as webchat_problems
 
     problems = config_problems(settings) + webchat_problems()
+    try:
+        max_event_age_seconds()
+    except ValueError as bad:
+        problems.append(str(bad))
     if problems:
         print(f"refusing to start (BIJLI_ENV={settings.mode}):", file=sys.stderr)
         for problem in problems:

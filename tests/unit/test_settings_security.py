@@ -373,6 +373,14 @@ def test_check_config_names_a_missing_web_chat_secret_when_the_web_chat_is_on_in
     assert signed.returncode == 0, signed.stderr
 
 
+def test_check_config_names_an_unusable_payment_event_age_in_any_mode():
+    done = subprocess.run([str(BIN / "bijli"), "check-config"], cwd=ROOT, capture_output=True,
+                          text=True, env=_clean_env(PAYMENT_EVENT_MAX_AGE_SECONDS="a day"))
+    assert done.returncode == 1
+    assert done.stderr.splitlines()[1:] == [
+        "  - PAYMENT_EVENT_MAX_AGE_SECONDS must be a positive number of seconds, got 'a day'"]
+
+
 # -- scripts/serve.sh (SERVE_DRY_RUN prints the server commands) ------------------------------------------
 
 def serve(tmp_path, *args, **env):
