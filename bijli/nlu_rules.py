@@ -293,6 +293,7 @@ def is_only_numbers(text: Optional[str], entities: List[Dict[str, Any]]) -> bool
 
 
 NUMBER_ENTITIES = ("ivrs", "mobile", "complaint_number", "option")
+MAX_NUMBER_ENTITIES = 10     # the first ten numbers of a message
 
 
 def resolve(text: Optional[str]) -> Tuple[Optional[str], List[Dict[str, Any]]]:
@@ -309,9 +310,11 @@ def resolve(text: Optional[str]) -> Tuple[Optional[str], List[Dict[str, Any]]]:
     if option is not None:
         return "choose_option", [{"entity": "option", "value": option, "start": 0, "end": len(text or "")}]
     ents = find_number_entities(text)
+    # A consumer gives a number or two; a message of hundreds ("N1234567890 " x 341) would
+    # carry them all through the tracker store and to the action server on every turn.
     if ents and is_only_numbers(text, ents):
-        return "inform", ents
-    return None, ents
+        return "inform", ents[:MAX_NUMBER_ENTITIES]
+    return None, ents[:MAX_NUMBER_ENTITIES]
 
 
 # --- canonical entity values ---------------------------------------------------

@@ -32,6 +32,7 @@ INPUTS: Dict[str, Callable[[int], str]] = {
     "digits only": lambda n: "1" * n,
     '"123456 " repeated': lambda n: repeated("123456 ", n),
     '"+91 " repeated': lambda n: repeated("+91 ", n),
+    '"N1234567890 " repeated (341 IVRS numbers)': lambda n: repeated("N1234567890 ", n),
     '"1 ghante " repeated': lambda n: repeated("1 ghante ", n),
     '"ivrs 1 " repeated': lambda n: repeated("ivrs 1 ", n),
     '"N-1" repeated': lambda n: repeated("N-1", n),

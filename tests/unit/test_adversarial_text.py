@@ -58,3 +58,12 @@ def test_many_numbers_in_one_message_keep_their_own_keywords():
         "IVRS 3210987654, mobile 9812345678, complaint 2611250001, bill 125000")
     assert [(e["entity"], e["value"]) for e in found] == [
         ("ivrs", "3210987654"), ("mobile", "9812345678"), ("complaint_number", "2611250001")]
+
+
+def test_a_message_of_hundreds_of_numbers_carries_only_its_first_ten():
+    """Each entity is stored with the message and sent to the action server on every turn."""
+    from tests.adversarial import repeated
+
+    _, entities = nlu_rules.resolve(text.normalize(repeated("N1234567890 ", MAX_MESSAGE_CHARS)))
+    assert len(entities) == nlu_rules.MAX_NUMBER_ENTITIES == 10
+    assert {e["value"] for e in entities} == {"N1234567890"} and entities[0]["start"] == 0
