@@ -10,7 +10,7 @@ spaces, a word that starts a ``first.*then`` pattern). Used by
 """
 from typing import Any, Callable, Dict
 
-from bijli import complaints, cues, ivrs, nlu_rules, text
+from bijli import categories, complaints, cues, ivrs, nlu_rules, text
 from bijli.limits import MAX_MESSAGE_CHARS
 from components.menu_numbers import apply_override
 
@@ -77,7 +77,7 @@ READERS: Dict[str, Callable[[str], Any]] = {
     "cues.helpline_unreachable": cues.helpline_unreachable,
     "cues.disconnection_mentioned": cues.disconnection_mentioned,
     "cues.asks_about_ivrs": cues.asks_about_ivrs,
-    "complaints.detect_category": complaints.detect_category,
+    "categories.detect_category": categories.detect_category,
     "complaints.find_number": complaints.find_number,
     "complaints.clean_details": complaints.clean_details,
     "ivrs.find_ivrs": ivrs.find_ivrs,

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 from bijli import complaints as cx
 from bijli.access import filed_by, own_connections, owns, sender_mobile, visible_complaints
 from bijli.billing import current_bill_view, get_consumer
+from bijli.categories import detect_category
 from bijli.cues import bill_dispute
 from bijli.flows import connection
 from bijli.flows.core import (
@@ -92,7 +93,7 @@ def duration(hours: int, lang: str) -> str:
 def category_in_turn(turn: Turn, default: Optional[str] = None) -> Optional[str]:
     """NLU entity, else keywords, else the intent's default. Keywords naming a
     line fault win over everything: safety first."""
-    keyword = cx.detect_category(turn.text)
+    keyword = detect_category(turn.text)
     if keyword == "line_damage":
         return keyword
     # "bill doubled", "reading galat", "itna zyada kaise": a bill dispute, even

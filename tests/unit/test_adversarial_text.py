@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from bijli import complaints, nlu_rules, text
+from bijli import categories, nlu_rules, text
 from bijli.limits import MAX_MESSAGE_CHARS
 from tests.adversarial import INPUTS, READERS
 
@@ -46,10 +46,10 @@ def test_what_the_linear_patterns_still_find():
     assert text.normalize("bill kitna hai   ?") == "bill kitna hai?"
     assert text.normalize("mail me at a.b@example.com please") == "mail me at please"
     # first ... then: a broken wire, and no supply
-    assert complaints.detect_category("wire toot gaya hai") == "line_damage"
-    assert complaints.detect_category("the wire near our gate is hanging low") == "line_damage"
-    assert complaints.detect_category("light nahi hai subah se") == "no_supply"
-    assert complaints.detect_category("no light since morning") == "no_supply"
+    assert categories.detect_category("wire toot gaya hai") == "line_damage"
+    assert categories.detect_category("the wire near our gate is hanging low") == "line_damage"
+    assert categories.detect_category("light nahi hai subah se") == "no_supply"
+    assert categories.detect_category("no light since morning") == "no_supply"
 
 
 def test_many_numbers_in_one_message_keep_their_own_keywords():

@@ -6,6 +6,7 @@ from alembic import command
 from sqlalchemy import func, inspect, select
 
 from bijli import complaints as cx
+from bijli.categories import detect_category
 from bijli.db import make_engine
 from bijli.migrate import alembic_config, upgrade
 from bijli.models import Complaint
@@ -212,7 +213,7 @@ def test_lists_and_latest(seeded_db):
     ("complaint karni hai", None), ("शिकायत दर्ज करनी है", None), ("1", None), ("", None),
 ])
 def test_category_from_free_text(text, category):
-    assert cx.detect_category(text) == category
+    assert detect_category(text) == category
 
 
 def test_times_are_shown_in_ist():
