@@ -75,8 +75,25 @@ def client_key_of(tracker: Tracker) -> Optional[str]:
     return value if isinstance(value, str) and value else None
 
 
-def apply_reply(reply: Reply, dispatcher: CollectingDispatcher) -> List[Dict[Text, Any]]:
-    """Send the reply's messages through the dispatcher and return its slot events."""
+def slot_events(tracker: Tracker, slots: Dict[str, Any]) -> List[Dict[Text, Any]]:
+    """SlotSet events for the slots whose value changes.
+
+    A slot set to the value it holds changes nothing in the dialogue, but every event is
+    stored, reloaded, featurised and sent back to this server on each later turn of the
+    session (issue 19: a walk-through wrote 48 slot events, 25 of them unchanged).
+    """
+    current = tracker.slots
+    return [SlotSet(name, value) for name, value in slots.items()
+            if name not in current or not _same(current[name], value)]
+
+
+def _same(held: Any, value: Any) -> bool:
+    # False == 0 in Python, but not to a slot.
+    return isinstance(held, bool) == isinstance(value, bool) and held == value
+
+
+def apply_reply(reply: Reply, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[Text, Any]]:
+    """Send the reply's messages through the dispatcher and return the events of its changed slots."""
     for msg in reply.messages:
         kwargs: Dict[str, Any] = {}
         if msg.text:
@@ -88,7 +105,7 @@ def apply_reply(reply: Reply, dispatcher: CollectingDispatcher) -> List[Dict[Tex
         if msg.custom:
             kwargs["json_message"] = msg.custom
         dispatcher.utter_message(**kwargs)
-    return [SlotSet(name, value) for name, value in reply.slots.items()]
+    return slot_events(tracker, reply.slots)
 
 
 def run_flow(entry: str, tracker: Tracker, services: Services) -> Reply:
@@ -121,7 +138,7 @@ class FlowAction(Action):
             # conversation stays where it was, so the consumer can simply retry.
             dispatcher.utter_message(text=error_text(tracker, error_id))
             return []
-        events = apply_reply(reply, dispatcher)
+        events = apply_reply(reply, dispatcher, tracker)
         if tracker.active_loop_name and (reply.slots.get(SLOT_MENU) == "main" or self.starts_form):
             # The rules deactivate a form before anything that leaves it. As a
             # safeguard: a step that shows the main menu ends any form still

@@ -12,11 +12,10 @@ import logging
 from typing import Any, Callable, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.adapter import apply_reply, error_text, get_services, new_error_id, turn_from_tracker
+from actions.adapter import apply_reply, error_text, get_services, new_error_id, slot_events, turn_from_tracker
 from bijli.flows import forms
 from bijli.flows.core import SLOT_LANGUAGE, Reply, Services, Turn, new_reply
 from bijli.privacy import mask_mobile
@@ -43,7 +42,7 @@ async def _run(step: Callable[..., Reply], tracker: Tracker, dispatcher: Collect
                          mask_mobile(tracker.sender_id or ""), error_id)
         dispatcher.utter_message(text=error_text(tracker, error_id))
         return None
-    apply_reply(Reply(lang=reply.lang, messages=reply.messages), dispatcher)
+    apply_reply(Reply(lang=reply.lang, messages=reply.messages), dispatcher, tracker)
     # The language is the conversation's, set by the actions around the form: an
     # answer that fills nothing must not look like one (Rasa would not reject it).
     return {name: value for name, value in reply.slots.items() if name != SLOT_LANGUAGE}
@@ -99,12 +98,14 @@ class BijliFormValidation(FormValidationAction):
                                     domain: DomainDict) -> List[Dict[Text, Any]]:
         events = await super().get_validation_events(dispatcher, tracker, domain)
         validated = {event["name"] for event in events}
-        events += [SlotSet(name, value) for name, value in _extracted(tracker).items() if name not in validated]
+        events += slot_events(tracker, {name: value for name, value in _extracted(tracker).items()
+                                        if name not in validated})
         if self.after_checks is None:
             return events
         slots = await _run(self.after_checks, tracker, dispatcher) or {}
+        changed = slot_events(tracker, slots)
         tracker.slots.update(slots)
-        return events + [SlotSet(name, value) for name, value in slots.items()]
+        return events + changed
 
 
 class ValidateBillLookupForm(BijliFormValidation):
@@ -138,7 +139,7 @@ class AskAction(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[Dict[Text, Any]]:
         slots = await _run(self.step, tracker, dispatcher)
-        return [SlotSet(name, value) for name, value in (slots or {}).items()]
+        return slot_events(tracker, slots or {})
 
 
 class AskLookupMethod(AskAction):

@@ -33,9 +33,14 @@ def run_action(services):
         dispatcher = CollectingDispatcher()
         events = asyncio.run(action.run(dispatcher, tracker, {}))
         texts = "\n".join(m.get("text") or "" for m in dispatcher.messages)
-        return texts, {e["name"]: e["value"] for e in events if e.get("event") == "slot"}, dispatcher
+        return texts, slots_after(tracker, events), dispatcher
 
     return run
+
+
+def slots_after(tracker, events) -> dict:
+    """The conversation's slots once the events apply: actions send only the slots that change."""
+    return {**tracker.slots, **{e["name"]: e["value"] for e in events if e.get("event") == "slot"}}
 
 
 @pytest.fixture(scope="session")
