@@ -32,6 +32,7 @@ from sanic.response import HTTPResponse
 from bijli.limits import clip_message
 from bijli.security import UnsafeConfigError, presented_token, require_safe_config, token_matches
 from bijli.settings import Settings
+from channels.busy import answer_when_busy
 from channels.sizes import limit_body
 
 logger = logging.getLogger(__name__)
@@ -101,7 +102,7 @@ class RestInput(RasaRestInput):
         return clip_message(text, self.name(), sender if isinstance(sender, str) else "")
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
-        bp = limit_body(super().blueprint(on_new_message))
+        bp = limit_body(super().blueprint(answer_when_busy(on_new_message)))
         token = self._api_token
         if token is None:
             return bp

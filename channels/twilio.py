@@ -42,6 +42,7 @@ from bijli.deliveries import record_delivery
 from bijli.limits import clip_message
 from bijli.privacy import mask_mobile
 from bijli.settings import Settings
+from channels.busy import answer_when_busy
 from channels.sizes import limit_body
 
 logger = logging.getLogger(__name__)
@@ -147,6 +148,7 @@ class TwilioInput(RasaTwilioInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         bp = limit_body(Blueprint("twilio_webhook", __name__))
+        on_new_message = answer_when_busy(on_new_message)
 
         @bp.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:

@@ -48,6 +48,7 @@ from bijli.webchat import (
     mask_address,
     webchat_enabled,
 )
+from channels.busy import answer_when_busy
 
 logger = logging.getLogger(__name__)
 
@@ -97,6 +98,7 @@ class SocketIOInput(RasaSocketIOInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         config = self.config = self.config or WebChatConfig.from_env()
+        on_new_message = answer_when_busy(on_new_message)
         sio = AsyncServer(async_mode="sanic", cors_allowed_origins=list(config.origins))
         bp = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         self.sio = sio

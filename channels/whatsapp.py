@@ -36,6 +36,7 @@ from bijli.whatsapp.messenger import Messenger
 from bijli.whatsapp.ordering import SenderQueues
 from bijli.whatsapp.statuses import handle_status
 from bijli.whatsapp.webhook import WebhookReceiver, lower_headers
+from channels.busy import answer_when_busy
 from channels.payments import notify_payer
 from channels.sizes import limit_body
 
@@ -150,6 +151,7 @@ class WhatsAppInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         bp = limit_body(Blueprint("whatsapp_webhook", __name__))
+        on_new_message = answer_when_busy(on_new_message)
 
         @bp.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:
