@@ -1,0 +1,1 @@
+"""`make bench`: the load benchmark (Locust) against our servers and Rasa's own `rasa init`."""
