@@ -14,33 +14,39 @@ if [ ${#parts[@]} = 0 ]; then
   parts+=(actions fakes redis postgres)
 fi
 
-stop_group() {   # the process group started by up.sh (Sanic's workers with their parent)
-  local file=$VAR/run/$1.pid pid
-  [ -f "$file" ] || return 0
-  pid=$(cat "$file")
-  if kill -0 "$pid" 2>/dev/null; then
-    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-    kill -KILL -- "-$pid" 2>/dev/null || true
-    echo "stopped $1"
-  fi
-  rm -f "$file"
-}
-
+# Process groups started by up.sh (Sanic's workers with their parent): all asked to stop
+# at once, then waited for together (at most 10 s, then killed).
+groups=()
 for part in "${parts[@]}"; do
   case $part in
     nginx)
       if [ -f "$VAR/nginx/nginx.pid" ] && kill -0 "$(cat "$VAR/nginx/nginx.pid")" 2>/dev/null; then
-        pid=$(cat "$VAR/nginx/nginx.pid"); kill -QUIT "$pid"
-        for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-        echo "stopped nginx"
+        kill -QUIT "$(cat "$VAR/nginx/nginx.pid")" && echo "stopping nginx"
       fi ;;
-    postgres)
-      PGBIN=$(dirname "$(ls /usr/lib/postgresql/*/bin/pg_ctl 2>/dev/null | sort -V | tail -1)")
-      as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-      if [ -f "$VAR/pg/data/postmaster.pid" ]; then
-        as_pg "$PGBIN/pg_ctl" -D "$VAR/pg/data" -m fast -w stop >/dev/null && echo "stopped postgres"
-      fi ;;
-    *) stop_group "$part" ;;
+    postgres) ;;
+    *)
+      file=$VAR/run/$part.pid
+      if [ -f "$file" ] && kill -0 "$(cat "$file")" 2>/dev/null; then
+        kill -TERM -- "-$(cat "$file")" 2>/dev/null || kill -TERM "$(cat "$file")" 2>/dev/null || true
+        groups+=("$(cat "$file")")
+        echo "stopping $part"
+      fi
+      rm -f "$file" ;;
   esac
+done
+for _ in $(seq 1 40); do
+  left=()
+  for pid in "${groups[@]}"; do kill -0 -- "-$pid" 2>/dev/null && left+=("$pid"); done
+  [ ${#left[@]} = 0 ] && break
+  sleep 0.25
+done
+for pid in "${groups[@]}"; do kill -KILL -- "-$pid" 2>/dev/null || true; done
+
+# PostgreSQL last: the others may still be closing their connections.
+for part in "${parts[@]}"; do
+  if [ "$part" = postgres ] && [ -f "$VAR/pg/data/postmaster.pid" ]; then
+    PGBIN=$(dirname "$(ls /usr/lib/postgresql/*/bin/pg_ctl | sort -V | tail -1)")
+    if [ "$(id -u)" = 0 ]; then as_pg=(runuser -u postgres --); else as_pg=(); fi
+    "${as_pg[@]}" "$PGBIN/pg_ctl" -D "$VAR/pg/data" -m fast -w stop >/dev/null && echo "stopped postgres"
+  fi
 done

@@ -4,7 +4,11 @@ Consecutive messages that land on different instances continue the same conversa
 whether sent to each instance's port or through nginx; two messages of one sender sent at
 once to the two instances are handled one after the other, with no event lost.
 """
+import threading
 import uuid
+
+import requests
+import socketio
 
 from tests.prod.race import race
 
@@ -44,3 +48,43 @@ def test_consecutive_messages_through_nginx_reach_both_instances_and_continue(pr
 def test_two_messages_of_one_sender_at_once_on_two_instances_lose_nothing(prod):
     result = race(*prod.rasa_urls, prod.settings["RASA_API_TOKEN"], trials=20)
     assert (result.lost, result.interleaved) == (0, 0), result
+
+
+def test_web_chat_socket_through_nginx_stays_on_one_instance(prod):
+    """Socket.io's long-polling keeps its session in one process: every request of one client
+    must reach the same instance (sticky), or the second poll is refused."""
+    log = prod.var / "logs" / "nginx-access.log"
+    before = len(log.read_text().splitlines())
+    replies, sessions = [], []
+    got = threading.Condition()
+    http = requests.Session()
+    http.verify = prod.cert
+    http.trust_env = False    # else REQUESTS_CA_BUNDLE would replace the topology's certificate
+    client = socketio.Client(reconnection=False, http_session=http)
+    for event, into in (("session_confirm", sessions), ("bot_uttered", replies)):
+        client.on(event, lambda data, into=into: _append(got, into, data))
+    client.connect(prod.url, socketio_path="/socket.io", transports=["polling"], wait_timeout=60,
+                   headers={"Origin": prod.settings["PUBLIC_BASE_URL"]})
+    try:
+        client.emit("session_request", {"session_id": None})
+        with got:
+            assert got.wait_for(lambda: sessions, 60)
+        client.emit("user_uttered", {"message": "Hi"})
+        with got:
+            assert got.wait_for(lambda: replies, 120)
+        shown = len(replies)
+        client.emit("user_uttered", {"message": "2"})     # the bill menu: how to find the bill
+        with got:
+            assert got.wait_for(lambda: any("पंजीकृत मोबाइल" in (r.get("text") or "")
+                                            for r in replies[shown:]), 120), replies
+    finally:
+        client.disconnect()
+    served = {line.rsplit("upstream=", 1)[-1] for line in log.read_text().splitlines()[before:]
+              if '"GET /socket.io/' in line or '"POST /socket.io/' in line}
+    assert len(served) == 1, served
+
+
+def _append(cond: threading.Condition, into: list, data) -> None:
+    with cond:
+        into.append(data)
+        cond.notify_all()
