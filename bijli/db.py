@@ -9,6 +9,7 @@ from typing import Any, Dict, Iterator, Optional
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
@@ -23,6 +24,11 @@ def make_engine(url: str) -> Engine:
     kwargs: Dict[str, Any] = {"future": True, "pool_pre_ping": True}
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 5}
+        if ":memory:" not in url and url.rstrip("/") != "sqlite:":
+            # SQLAlchemy 1.4 opens and closes a SQLite file for every session (NullPool) and
+            # re-runs the pragmas each time; an action made several (issue 19). Pooled instead.
+            kwargs["poolclass"] = QueuePool
+            kwargs["pool_pre_ping"] = False
         _ensure_sqlite_dir(url)
     engine = create_engine(url, **kwargs)
     if url.startswith("sqlite"):

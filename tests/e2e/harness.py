@@ -160,6 +160,17 @@ def _wait(url: str, proc: subprocess.Popen, log: Path, seconds: float = 600) -> 
     raise RuntimeError(f"server at {url} did not start:\n{log.read_text()[-4000:]}")
 
 
+def local_endpoints(action_port: int, tracker_db: Path) -> str:
+    """The project's endpoints.yml (the same tracker store and action token header),
+    with this run's action server port and tracker database."""
+    text = (ROOT / "endpoints.yml").read_text(encoding="utf-8")
+    text = text.replace("127.0.0.1:5055", f"127.0.0.1:{action_port}")
+    text = text.replace('db: "var/tracker.db"', f'db: "{tracker_db}"')
+    if str(tracker_db) not in text or f":{action_port}/" not in text:
+        raise RuntimeError("endpoints.yml no longer has the action URL or tracker db the harness replaces")
+    return text
+
+
 @contextmanager
 def start_servers(tmp_dir: Path, model: Optional[Path] = None,
                   env: Optional[Dict[str, str]] = None) -> Iterator[Live]:
@@ -196,11 +207,7 @@ def start_servers(tmp_dir: Path, model: Optional[Path] = None,
     if imported.returncode != 0:
         raise RuntimeError(f"bijli import-bills failed:\n{imported.stderr}")
     endpoints = tmp / "endpoints.yml"
-    endpoints.write_text(
-        f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
-        '  headers:\n    Authorization: Bearer ${ACTION_SERVER_TOKEN}\n'  # unquoted: Rasa expands it
-        f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{tmp / "tracker.db"}"\n',
-        encoding="utf-8")
+    endpoints.write_text(local_endpoints(action_port, tmp / "tracker.db"), encoding="utf-8")
     model = Path(model) if model is not None else latest_model()
     procs: Dict[str, subprocess.Popen] = {}
     started: Dict[str, float] = {}
