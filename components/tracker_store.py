@@ -24,6 +24,7 @@ Also:
 - SQLite (the development default) keeps its connection open between turns and writes in
   WAL mode without an fsync per commit.
 """
+import time
 from typing import Any, List, Optional, Text
 
 import sqlalchemy as sa
@@ -102,10 +103,15 @@ def messages_in_session(tracker: DialogueStateTracker) -> int:
 def session_restart_events(tracker: DialogueStateTracker, domain: Domain) -> List[Event]:
     """What Rasa's ``action_session_start`` logs, with every slot that holds a value carried over."""
     initial = {slot.name: slot.initial_value for slot in domain.slots}
-    carried: List[Event] = [SlotSet(name, value) for name, value in tracker.current_slot_values().items()
+    now = time.time()
+    # The store reads a session from its session_started on (by timestamp): the action
+    # before it must be earlier, and everything after it no earlier.
+    opened = now + 0.001
+    carried: List[Event] = [SlotSet(name, value, timestamp=opened)
+                            for name, value in tracker.current_slot_values().items()
                             if value != initial.get(name)]
-    return [ActionExecuted(ACTION_SESSION_START_NAME), SessionStarted(), *carried,
-            ActionExecuted(ACTION_LISTEN_NAME)]
+    return [ActionExecuted(ACTION_SESSION_START_NAME, timestamp=now), SessionStarted(timestamp=opened),
+            *carried, ActionExecuted(ACTION_LISTEN_NAME, timestamp=opened)]
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
