@@ -1,7 +1,7 @@
 # Benchmarks: reports/ (figures are measured here, never asserted in tests).
 # `make bench` (without bench-nlu: ~15 min on 2 cores) writes reports/bench.md, reports/bench-long.png
 # and the numbers of docs/deploy.md; bench-nlu and bench-adversarial write their own reports.
-.PHONY: bench-load bench-data
+.PHONY: bench-load bench-data bench-train
 
 bench: bench-nlu bench-data bench-load bench-adversarial
 
@@ -18,7 +18,7 @@ $(BENCH_STAMP): requirements-bench.txt
 
 # The walk-through under Locust against the embedded servers (`make run`'s), the production
 # topology (`make prod`, its own directory and ports) and Rasa's `rasa init` assistant, side by side:
-# results/bench/load.json, then reports/bench.md. BENCH_ARGS: e.g. --train-ours, --quick, --rate 5.
+# results/bench/load.json, then reports/bench.md. BENCH_ARGS: e.g. --quick, --rate 5.
 bench-load: train $(BENCH_STAMP)
 	$(BIN)/python -m scripts.bench.run $(BENCH_ARGS)
 
@@ -26,6 +26,11 @@ bench-load: train $(BENCH_STAMP)
 # rate (results/bench/data.json, then reports/bench.md). BENCH_DATA_ARGS: e.g. --consumers 100000.
 bench-data: install postgres-server
 	$(BIN)/python -m scripts.bench.data $(BENCH_DATA_ARGS)
+
+# The time of `rasa train --force` of our assistant, into a temp directory (not in `make bench`:
+# minutes of both cores); results/bench/training.json, then reports/bench.md.
+bench-train: install
+	$(BIN)/python -m scripts.bench.training
 
 # Trains four NLU pipelines (~8 min of both cores). Models, predictions and bench.json stay in
 # results/bench-nlu: `scripts/bench_nlu.py --from-json results/bench-nlu/bench.json` re-renders reports/nlu.md.

@@ -19,16 +19,18 @@ TURNS = 6                       # the walk-through
 
 
 def per_core(server: dict) -> Optional[dict]:
-    """Turns/s, the CPU the server's processes used, and turns per core-second, from the ceiling run."""
+    """From the ceiling run: turns/s, CPU seconds per turn of the server's processes (Rasa's and the
+    rest), and so the turns one core serves per second."""
     run = server.get("ceiling") or {}
     procs = run.get("procs") or []
-    tps = run.get("turns_per_s")
-    if not procs or not tps:
+    tps, n = run.get("turns_per_s"), run.get("turns_all")
+    if not procs or not tps or not n:
         return None
-    cores = sum(p["cpu_pct"] for p in procs if not math.isnan(p["cpu_pct"])) / 100.0
-    rasa = sum(p["cpu_pct"] for p in procs if p["name"].startswith("rasa")) / 100.0
-    return {"turns_per_s": tps, "cores": cores, "per_core": tps / cores if cores else float("nan"),
-            "rasa_cpu_ms": rasa / tps * 1000, "other_cpu_ms": (cores - rasa) / tps * 1000,
+    cpu = sum(p["cpu_s"] for p in procs)
+    rasa = sum(p["cpu_s"] for p in procs if p["name"].startswith("rasa"))
+    return {"turns_per_s": tps, "cores": cpu / run["window_s"] if run.get("window_s") else float("nan"),
+            "per_core": n / cpu if cpu else float("nan"),
+            "rasa_cpu_ms": rasa / n * 1000, "other_cpu_ms": (cpu - rasa) / n * 1000,
             "rasa_rss": max((p["rss_mb"] for p in procs if p["name"].startswith("rasa")), default=0.0)}
 
 
@@ -42,7 +44,8 @@ def render(load: dict) -> List[str]:
     servers = load.get("servers") or {}
     peak = peak_turns_per_s()
     lines = [f"Measured {load.get('machine', {}).get('date', '?')} (reports/bench.md, the ceiling run: "
-             "4 consumers back to back; CPU of the server's own processes, not Locust's).", "",
+             "4 consumers back to back). CPU is the server's own processes' (user + system, from /proc; not "
+             "Locust's, not PostgreSQL's or Redis's), per turn sent; turns/s per core = 1 s / CPU per turn.", "",
              "| server | turns/s | server CPU used | turns/s per core | CPU per turn: Rasa | CPU per turn: "
              "actions (and nginx) | Rasa RSS |", "|---|---|---|---|---|---|---|"]
     figures = {}

@@ -119,12 +119,15 @@ def snapshot(roots: Iterable[int]) -> Dict[int, ProcSample]:
 
 
 def usage(before: Dict[int, ProcSample], after: Dict[int, ProcSample], seconds: float) -> List[dict]:
-    """Per process: CPU as % of one core between two snapshots, RSS at the end, peak RSS."""
+    """Per process: CPU seconds used between two snapshots and as % of one core over ``seconds``,
+    RSS at the end, peak RSS."""
     rows = []
     for pid, a in sorted(after.items()):
         b = before.get(pid)
-        cpu = (a.cpu_s - b.cpu_s) / seconds * 100.0 if b and seconds > 0 else float("nan")
-        rows.append({"pid": pid, "name": a.name, "cpu_pct": cpu, "rss_mb": a.rss_mb, "hwm_mb": a.hwm_mb})
+        used = a.cpu_s - b.cpu_s if b else a.cpu_s
+        rows.append({"pid": pid, "name": a.name, "cpu_s": used,
+                     "cpu_pct": used / seconds * 100.0 if seconds > 0 else float("nan"),
+                     "rss_mb": a.rss_mb, "hwm_mb": a.hwm_mb})
     return rows
 
 

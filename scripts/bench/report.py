@@ -57,6 +57,15 @@ def method(load: dict) -> List[str]:
         "and over the ceiling scenario; RSS at the end; peak RSS = VmHWM.", ""]
 
 
+def _grouped(failures: Dict[str, int]) -> Dict[str, int]:
+    """Locust's failures with the reply's own words cut off, so that one cause is one line."""
+    out: Dict[str, int] = {}
+    for err, count in failures.items():
+        key = err.split("; the reply began")[0].split(": '")[0].replace("CatchResponseError(", "").strip("\"')")
+        out[key] = out.get(key, 0) + count
+    return out
+
+
 def render(load: dict, data: Optional[dict]) -> List[str]:
     servers: Dict[str, dict] = load.get("servers", {})
     lines = header(load) if load else ["# Benchmark", ""]
@@ -86,9 +95,11 @@ def render(load: dict, data: Optional[dict]) -> List[str]:
         tr = load.get("training", {})
         lines.append(f"- rasa init: {num(tr.get('rasa init'), '{:.0f} s')} (`rasa init --no-prompt`: copies "
                      "the starter project and trains it; measured once, when results/bench/rasa-init was made).")
-        lines.append(f"- ours: {num(tr.get('ours'), '{:.0f} s')} (`rasa train --force` into a temp directory)"
-                     if tr.get("ours") else "- ours: not measured in this run (`make bench-load "
-                     "BENCH_ARGS=--train-ours` times `rasa train --force` into a temp directory).")
+        ours = json.loads((RESULTS / "training.json").read_text()) if (RESULTS / "training.json").exists() else None
+        lines.append(f"- ours: {ours['seconds']:.0f} s (`rasa train --force` into a temp directory, measured "
+                     f"{ours['date']} by `make bench-train`)" if ours else
+                     "- ours: not measured yet (`make bench-train` times `rasa train --force` into a temp "
+                     "directory; it is not part of `make bench`).")
         emb = servers.get("embedded", {})
         lines += ["", "## 7. NLU alone and the payment webhook (embedded)", ""]
         if emb.get("parse"):
@@ -108,7 +119,7 @@ def render(load: dict, data: Optional[dict]) -> List[str]:
         lines.append("")
     problems = [f"- {name}, {sc}: `{err}` × {count}" for name, s in servers.items()
                 for sc in ("sequential", "ceiling", "open", "long")
-                for err, count in ((s.get(sc) or {}).get("failures") or {}).items()]
+                for err, count in _grouped((s.get(sc) or {}).get("failures") or {}).items()]
     if problems:
         lines += ["## Errors seen (from Locust's failures CSV)", "", *problems[:30], ""]
     lines += data_text.render(data)

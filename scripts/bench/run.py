@@ -6,20 +6,19 @@ for every server), (4) one conversation of 150 turns; CPU and memory per process
 the ceiling; on the embedded servers also `/model/parse` and the payment webhook. Writes
 results/bench/load.json, then reports/bench.md (scripts/bench/report.py).
 
-Usage: python -m scripts.bench.run [--quick] [--train-ours] [--rate TURNS_PER_S] [--servers embedded,...]
+Usage: python -m scripts.bench.run [--quick] [--rate TURNS_PER_S] [--servers embedded,...]
 """
 import argparse
 import json
 import math
-import subprocess
 import sys
-import tempfile
 import time
 from contextlib import AbstractContextManager
+from dataclasses import replace
 from typing import Callable, Dict, List
 
 from scripts.bench import hooks, load, report
-from scripts.bench.common import LOCUST, RESULTS, ROOT, machine, newest_model
+from scripts.bench.common import LOCUST, RESULTS, machine, newest_model
 from scripts.bench.load import Scenario
 from scripts.bench.servers import Skipped, Target, embedded, production, reference, train_reference
 
@@ -28,7 +27,7 @@ CONSUMERS_PER_SCENARIO = 500
 
 def scenarios(quick: bool, rate: float) -> List[Scenario]:
     """The four scenarios; --quick shortens them (for trying the tooling, not for figures)."""
-    s = 8 if quick else 20
+    s = 8 if quick else 15
     walks = CONSUMERS_PER_SCENARIO
     return [
         Scenario("sequential", users=1, run_time=s, max_walks=walks),
@@ -38,14 +37,24 @@ def scenarios(quick: bool, rate: float) -> List[Scenario]:
     ]
 
 
+def _half_ceiling(ceiling: object) -> float:
+    """The open load's rate when none is given: half the first server's ceiling (0 if unknown)."""
+    tps = ceiling.get("turns_per_s") if isinstance(ceiling, dict) else None
+    return round(tps / 2, 1) if tps and not math.isnan(tps) else 0.0
+
+
 def bench_target(target: Target, quick: bool, rate: float) -> dict:
     """All scenarios against one server, in order; returns its figures."""
     out = RESULTS / target.name.replace(" ", "-")
     result: Dict[str, object] = {"name": target.name, "notes": target.notes, "rest": load.at_rest(target)}
     load.warm_up(target, first_ivrs=0)
     for i, sc in enumerate(scenarios(quick, rate)):
-        if sc.name == "open" and not rate:
-            continue
+        if sc.name == "open":
+            rate = rate or _half_ceiling(result.get("ceiling"))
+            if not rate:
+                continue
+            sc = replace(sc, rate=rate / sc.users)
+            result["open_rate"] = rate
         print(f"  {target.name}: {sc.name} ({sc.users} users"
               f"{f', {sc.rate * sc.users:.1f} turns/s' if sc.rate else ''}) ...", flush=True)
         first = 10 + i * CONSUMERS_PER_SCENARIO
@@ -61,19 +70,9 @@ def bench_target(target: Target, quick: bool, rate: float) -> dict:
     return result
 
 
-def train_ours() -> float:
-    """`rasa train --force` of our assistant into a temp directory (models/ untouched); seconds."""
-    with tempfile.TemporaryDirectory(prefix="bench-train-") as out:
-        t0 = time.perf_counter()
-        subprocess.run([str(ROOT / ".venv" / "bin" / "rasa"), "train", "--force", "--domain", "domain", "--quiet",
-                        "--out", out], cwd=ROOT, check=True, capture_output=True, timeout=3600)
-        return time.perf_counter() - t0
-
-
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="short scenarios, to try the tooling")
-    ap.add_argument("--train-ours", action="store_true", help="also time `rasa train --force` of our model")
     ap.add_argument("--rate", type=float, default=0.0,
                     help="open-load turns/s (default: half the embedded ceiling measured in this run)")
     ap.add_argument("--servers", default="embedded,rasa init,production")
@@ -103,13 +102,8 @@ def main(argv=None) -> int:
             data["skipped"][name] = str(e)                         # type: ignore[index]
             continue
         data["servers"][name] = figures                            # type: ignore[index]
-        ceiling = figures.get("ceiling", {}).get("turns_per_s", 0)
-        if not rate and ceiling and not math.isnan(ceiling):
-            rate = round(ceiling / 2, 1)
-            data["open_rate"] = rate
-    if args.train_ours:
-        print("training our model (rasa train --force, temp dir) ...", flush=True)
-        data["training"]["ours"] = train_ours()                    # type: ignore[index]
+        if not rate and figures.get("open_rate"):
+            rate = data["open_rate"] = figures["open_rate"]
     data["seconds"] = time.monotonic() - started
     (RESULTS / "load.json").write_text(json.dumps(data, indent=1, ensure_ascii=False))
     report.main([])
