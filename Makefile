@@ -104,8 +104,11 @@ lint: install
 validate: install
 	$(RASA) data validate --domain domain --fail-on-warnings --quiet
 
+# Unit and action tests on both cores (pytest-xdist): each test has its own database (a copy
+# of one migrated per worker), its own tmp_path and free loopback ports. PYTEST_WORKERS=0: one process.
+PYTEST_WORKERS ?= 2
 unit: install
-	$(BIN)/python -m pytest tests/unit tests/actions
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) tests/unit tests/actions
 
 stories: train
 	$(RASA) test core --model models --stories tests/test_stories.yml --fail-on-prediction-errors --out results/core
@@ -120,10 +123,12 @@ nlu-gate: train
 	done
 	$(BIN)/python scripts/nlu_gate.py results/nlu --sets-dir tests/nlu
 
-# The same unit and action tests against a throwaway PostgreSQL server. Never a
-# silent skip: the server is installed when absent, and with_postgres.sh fails without it.
+# The unit and action tests that use a database (marked `db` by tests/conftest.py from their
+# fixtures; tests/unit/test_db_selection.py checks that none is left out) against a throwaway
+# PostgreSQL server; the others do not depend on it and ran in `make unit`. Never a silent
+# skip: the server is installed when absent, and with_postgres.sh fails without it.
 test-postgres: install postgres-server
-	bash scripts/with_postgres.sh $(BIN)/python -m pytest tests/unit tests/actions
+	bash scripts/with_postgres.sh $(BIN)/python -m pytest -n $(PYTEST_WORKERS) -m db tests/unit tests/actions
 
 # PostgreSQL's server from Debian's packages when its binaries are missing (CI runs
 # as root on a fresh machine); anyone else is told what to install, and it fails.

@@ -1,7 +1,11 @@
-"""Shared fixtures: a real, migrated SQLite database per test."""
+"""Shared fixtures: a real, migrated database per test (SQLite, or PostgreSQL under
+`make test-postgres`), and the ``db`` mark on every test that uses one."""
 import os
+import shutil
 import sys
+import uuid
 from pathlib import Path
+from typing import Iterator, List
 
 import pytest
 
@@ -11,43 +15,79 @@ if str(ROOT) not in sys.path:
 os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
 
 
-def _postgres_database(server_url: str):
-    """Create a throwaway database on the PostgreSQL server; return (url, drop)."""
-    import uuid
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: List[pytest.Item]) -> None:
+    """Mark ``db`` every test whose fixtures reach ``database_url``: `make test-postgres`
+    runs ``-m db``. Decided from the fixture closure, before ``-m`` deselects (tryfirst),
+    so a new test that asks for a database, directly or through another fixture, is in."""
+    for item in items:
+        if "database_url" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.db)
 
-    from sqlalchemy import create_engine, text
+
+def _postgres_admin(server_url: str):
+    from sqlalchemy import create_engine
+
+    return create_engine(server_url, isolation_level="AUTOCOMMIT", future=True)
+
+
+@pytest.fixture(scope="session")
+def _migrated_template(tmp_path_factory) -> Iterator[str]:
+    """One database migrated once per run (and per xdist worker); each test gets a copy.
+    A copy has the schema the migrations give, for a file copy (SQLite) or a CREATE
+    DATABASE ... TEMPLATE (PostgreSQL) instead of every migration once per test; the
+    migrations themselves are tested in test_migrations.py and test_postgres_engine.py."""
+    from sqlalchemy import text
     from sqlalchemy.engine import make_url
 
-    name = "bijli_t_" + uuid.uuid4().hex[:12]
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT", future=True)
+    from bijli.migrate import upgrade
+
+    server = os.environ.get("BIJLI_TEST_POSTGRES_URL")
+    if not server:
+        path = tmp_path_factory.mktemp("template") / "bijli.db"
+        upgrade(f"sqlite:///{path}")
+        yield str(path)
+        return
+    name = "bijli_tpl_" + uuid.uuid4().hex[:12]
+    admin = _postgres_admin(server)
     with admin.connect() as c:
         c.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop():
+    try:
+        upgrade(make_url(server).set(database=name).render_as_string(hide_password=False))
+        yield name
+    finally:
         with admin.connect() as c:
             c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
 
-    return make_url(server_url).set(database=name).render_as_string(hide_password=False), drop
-
 
 @pytest.fixture
-def database_url(tmp_path, monkeypatch):
+def database_url(tmp_path, monkeypatch, _migrated_template):
     """A fresh, migrated database: SQLite in tmp_path, or, when
     BIJLI_TEST_POSTGRES_URL names a PostgreSQL server, a new database there."""
-    from bijli.migrate import upgrade
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
 
     server = os.environ.get("BIJLI_TEST_POSTGRES_URL")
-    drop = None
-    if server:
-        url, drop = _postgres_database(server)
-    else:
-        url = f"sqlite:///{tmp_path / 'bijli.db'}"
+    if not server:
+        path = tmp_path / "bijli.db"
+        shutil.copyfile(_migrated_template, path)
+        url = f"sqlite:///{path}"
+        monkeypatch.setenv("DATABASE_URL", url)
+        yield url
+        return
+    name = "bijli_t_" + uuid.uuid4().hex[:12]
+    admin = _postgres_admin(server)
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{_migrated_template}"'))
+    url = make_url(server).set(database=name).render_as_string(hide_password=False)
     monkeypatch.setenv("DATABASE_URL", url)
-    upgrade(url)
-    yield url
-    if drop:
-        drop()
+    try:
+        yield url
+    finally:
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @pytest.fixture
