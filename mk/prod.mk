@@ -12,4 +12,4 @@ prod-stop:
 # Starts the whole topology once, on free ports in a temporary directory, runs the fault
 # tests against it and stops it (tests/prod/conftest.py).
 test-prod: install
-	$(BIN)/python -m pytest -p no:cacheprovider tests/prod
+	$(BIN)/python -m pytest -p no:cacheprovider --durations=15 tests/prod

@@ -41,6 +41,8 @@ def settings(env: Dict[str, str]) -> List[Tuple[str, str, str]]:
         ("RASA_API_TOKEN", _secret(), "HTTP API and REST channel: ?token="),
         ("ACTION_SERVER_TOKEN", _secret(), "Rasa -> action server"),
         ("ACTION_SERVER_SANIC_WORKERS", "2", "action server workers"),
+        ("SANIC_KEEP_ALIVE_TIMEOUT", "75", "s; Sanic's 5 s would close idle connections that Rasa's "
+         "client (15 s) and nginx (60 s) still reuse, failing a request now and then"),
         ("PAYMENT_PROVIDER", "razorpay", "LOCAL FAKE GATEWAY below (tests/fakes/razorpay.py)"),
         ("RAZORPAY_BASE_URL", f"http://127.0.0.1:{port['PROD_GATEWAY_PORT']}",
          "local fake Razorpay: never use with real keys"),
@@ -61,26 +63,36 @@ def settings(env: Dict[str, str]) -> List[Tuple[str, str, str]]:
     ]
 
 
+HEADER = ("# Bijli Sahayak production topology on this machine (make prod; README 'Production topology').\n"
+          "# Made once with random secrets; the environment overrides any line.\n"
+          "# The payment gateway and Graph API are LOCAL FAKES: never use with real keys.\n")
+
+
 def render(rows: List[Tuple[str, str, str]]) -> str:
-    """The file's text: one ``KEY=value`` (quoted when it has spaces) per setting."""
-    lines = ["# Bijli Sahayak production topology on this machine (make prod; README 'Production topology').",
-             "# Made once with random secrets; the environment overrides any line.",
-             "# The payment gateway and Graph API are LOCAL FAKES: never use with real keys."]
+    """``KEY=value`` lines (quoted when the value has spaces), with their comments."""
+    out = []
     for name, value, comment in rows:
         shown = f'"{value}"' if " " in value else value
-        lines.append(f"{name}={shown}" + (f"  # {comment}" if comment else ""))
-    return "\n".join(lines) + "\n"
+        out.append(f"{name}={shown}" + (f"  # {comment}" if comment else ""))
+    return "\n".join(out) + "\n"
 
 
 def main(argv: List[str]) -> int:
-    """Create the file if absent; say which."""
+    """Create the file if absent; add the settings a newer version has and it lacks."""
     path = Path(argv[1]) if len(argv) > 1 else Path("var/prod.env")
     if path.exists():
+        text = path.read_text(encoding="utf-8")
+        have = {line.split("=", 1)[0] for line in text.splitlines() if "=" in line and not line.startswith("#")}
+        missing = [row for row in settings(dict(os.environ)) if row[0] not in have]
+        if missing:
+            with path.open("a", encoding="utf-8") as out:
+                out.write(render(missing))
+            print(f"added {', '.join(name for name, _, _ in missing)} to {path}")
         return 0
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write(render(settings(dict(os.environ))))
+        out.write(HEADER + render(settings(dict(os.environ))))
     print(f"wrote {path} (random secrets; the payment gateway and Graph API are local fakes)")
     return 0
 

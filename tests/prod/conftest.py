@@ -105,4 +105,7 @@ def prod() -> Prod:
     finally:
         subprocess.run(["bash", "scripts/prod/down.sh"], cwd=ROOT, env=env, capture_output=True,
                        timeout=300)
+        # The logs outlive the run (results/ is git-ignored): CI's failures can be read there.
+        shutil.rmtree(ROOT / "results" / "prod-logs", ignore_errors=True)
+        shutil.copytree(tmp / "var" / "logs", ROOT / "results" / "prod-logs", dirs_exist_ok=True)
         shutil.rmtree(tmp, ignore_errors=True)
