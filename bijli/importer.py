@@ -18,11 +18,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Dict, Iterable, List, Optional, Tuple
 
-from sqlalchemy import BigInteger, SmallInteger, func, select
+from sqlalchemy import BigInteger, SmallInteger, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from bijli.ivrs import IvrsError, normalize_ivrs
-from bijli.models import AREA_TYPES, Bill, Consumer
+from bijli.models import AREA_TYPES, Bill, Consumer, utcnow
 from bijli.money import MAX_PAISE, AmountError, parse_rupees, rupees_plain
 from bijli.text import to_ascii_digits
 from bijli.timefmt import IST
@@ -251,40 +251,77 @@ def parse_extract(text: str, today: Optional[date] = None) -> List[BillRow]:
     return rows
 
 
+BATCH = 2000
+
+
 def load_rows(session: Session, rows: Iterable[BillRow]) -> ImportResult:
-    """Upsert consumers and bills in the caller's transaction."""
-    rows = list(rows)
-    latest: Dict[str, BillRow] = {}
+    """Upsert consumers and bills in the caller's transaction, ``BATCH`` consumers at a time.
+
+    A few set-based statements per batch instead of three per row: the row-at-a-time
+    version wrote 190-490 rows a second, hours for a discom's 6 million bills (issue 19).
+    """
+    by_ivrs: Dict[str, List[BillRow]] = {}
     for r in rows:
-        if r.ivrs not in latest or r.bill_month > latest[r.ivrs].bill_month:
-            latest[r.ivrs] = r
-    result = ImportResult(consumers=len(latest), bills=len(rows))
-    for ivrs, r in latest.items():
-        consumer = session.get(Consumer, ivrs)
-        db_latest = session.execute(
-            select(func.max(Bill.bill_month)).where(Bill.ivrs == ivrs)).scalar()
+        by_ivrs.setdefault(r.ivrs, []).append(r)
+    result = ImportResult(consumers=len(by_ivrs), bills=sum(len(v) for v in by_ivrs.values()))
+    ivrs_all = list(by_ivrs)
+    for at in range(0, len(ivrs_all), BATCH):
+        batch = {ivrs: by_ivrs[ivrs] for ivrs in ivrs_all[at:at + BATCH]}
+        _load_consumers(session, batch)
+        created, updated = _load_bills(session, batch)
+        result.bills_created += created
+        result.bills_updated += updated
+    return result
+
+
+def _load_consumers(session: Session, batch: Dict[str, List[BillRow]]) -> None:
+    """New consumers are inserted; known ones take their details from their latest bill,
+    unless the database already holds a later bill than this extract."""
+    found = {c.ivrs: c for c in session.execute(
+        select(Consumer).where(Consumer.ivrs.in_(batch))).scalars()}
+    db_latest = dict(session.execute(
+        select(Bill.ivrs, func.max(Bill.bill_month)).where(Bill.ivrs.in_(found))
+        .group_by(Bill.ivrs)).all()) if found else {}
+    new = []
+    for ivrs, bills in batch.items():
+        r = max(bills, key=lambda b: b.bill_month)
+        consumer = found.get(ivrs)
         if consumer is None:
-            session.add(Consumer(ivrs=ivrs, name=r.name, area_type=r.area_type,
-                                 mobile=r.mobile or None, tariff=r.tariff))
-        elif db_latest is None or r.bill_month >= db_latest:
+            new.append({"ivrs": ivrs, "name": r.name, "area_type": r.area_type,
+                        "mobile": r.mobile or None, "tariff": r.tariff, "updated_at": utcnow()})
+        elif ivrs not in db_latest or r.bill_month >= db_latest[ivrs]:
             consumer.name, consumer.area_type = r.name, r.area_type
             consumer.mobile, consumer.tariff = r.mobile or None, r.tariff
+    if new:
+        session.execute(insert(Consumer), new)
     session.flush()
-    for r in rows:
-        bill = session.execute(
-            select(Bill).where(Bill.ivrs == r.ivrs, Bill.bill_month == r.bill_month)
-        ).scalar_one_or_none()
-        if bill is None:
-            session.add(Bill(ivrs=r.ivrs, bill_month=r.bill_month, bill_date=r.bill_date,
-                             due_date=r.due_date, units=r.units, amount_paise=r.amount_paise,
-                             paid_paise=0))
-            result.bills_created += 1
-        else:
-            bill.bill_date, bill.due_date = r.bill_date, r.due_date
-            bill.units, bill.amount_paise = r.units, r.amount_paise
-            result.bills_updated += 1
+
+
+# An executemany by primary key (SQLAlchemy 1.4's ORM has no bulk update by key in 2.0 style).
+_UPDATE_BILL = (update(Bill.__table__).where(Bill.__table__.c.id == bindparam("bill_id"))
+                .values(**{k: bindparam("new_" + k) for k in ("bill_date", "due_date", "units", "amount_paise")}))
+
+
+def _load_bills(session: Session, batch: Dict[str, List[BillRow]]) -> Tuple[int, int]:
+    """Bills by (ivrs, bill_month): inserted, or updated in place (payments are kept)."""
+    known = {(ivrs, month): bill_id for bill_id, ivrs, month in session.execute(
+        select(Bill.id, Bill.ivrs, Bill.bill_month).where(Bill.ivrs.in_(batch)))}
+    new, changed = [], []
+    for bills in batch.values():
+        for r in bills:
+            values = {"bill_date": r.bill_date, "due_date": r.due_date, "units": r.units,
+                      "amount_paise": r.amount_paise}
+            bill_id = known.get((r.ivrs, r.bill_month))
+            if bill_id is None:
+                new.append({"ivrs": r.ivrs, "bill_month": r.bill_month, "paid_paise": 0, **values})
+            else:
+                changed.append({"bill_id": bill_id, **{"new_" + k: v for k, v in values.items()}})
+    if new:
+        session.execute(insert(Bill), new)
+    if changed:
+        session.execute(_UPDATE_BILL, changed)
     session.flush()
-    return result
+    return len(new), len(changed)
 
 
 def import_text(db, text: str, today: Optional[date] = None) -> ImportResult:
