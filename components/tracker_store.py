@@ -34,7 +34,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, Event, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-DEFAULT_MAX_SESSION_TURNS = 20
+DEFAULT_MAX_SESSION_TURNS = 10
 INDEXES = {"ix_events_sender_type_time": ("sender_id", "type_name", "timestamp"),
            "ix_events_sender_time": ("sender_id", "timestamp")}
 
