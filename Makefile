@@ -175,7 +175,7 @@ browser:
 e2e: train browser
 	$(BIN)/python -m pytest -rs tests/e2e
 
-test: lint validate unit test-postgres stories nlu-gate e2e
+test: lint validate unit test-postgres stories nlu-gate e2e test-prod
 	@echo "all tests passed"
 
 clean:
