@@ -65,7 +65,13 @@ fi
 PGBIN=$(dirname "$(ls /usr/lib/postgresql/*/bin/initdb | sort -V | tail -1)")
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 PGDATA=$VAR/pg/data PGSOCK=$VAR/pg
-if [ "$(id -u)" = 0 ]; then chown postgres "$VAR/pg"; fi
+if [ "$(id -u)" = 0 ]; then
+  chown postgres "$VAR/pg"
+  if ! runuser -u postgres -- test -w "$VAR/pg"; then
+    echo "PostgreSQL (user postgres) cannot reach $VAR/pg: a parent directory is private." \
+         "Set PROD_VAR to a directory it can reach (e.g. /var/lib/bijli-prod)" >&2; exit 1
+  fi
+fi
 if [ ! -f "$PGDATA/PG_VERSION" ]; then
   as_pg "$PGBIN/initdb" -D "$PGDATA" -U postgres --auth-local=trust --auth-host=scram-sha-256 \
     >"$VAR/logs/initdb.log" 2>&1 || { cat "$VAR/logs/initdb.log" >&2; exit 1; }
