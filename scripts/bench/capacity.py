@@ -16,6 +16,7 @@ SHARE_PER_DAY = 0.05            # write to the bot on the busiest day
 BUSIEST_HOUR = 0.15             # of that day's consumers
 UTILISATION = 0.7               # plan cores to run at most this busy
 TURNS = 6                       # the walk-through
+HOST_CORES = 8                  # an app host, for the host count (one more host for failures)
 
 
 def per_core(server: dict) -> Optional[dict]:
@@ -63,10 +64,14 @@ def render(load: dict) -> List[str]:
         if f and f["per_core"] > 0:
             cores = math.ceil(peak / f["per_core"] / UTILISATION)
             rasa = math.ceil(peak * f["rasa_cpu_ms"] / 1000 / UTILISATION)
+            hosts = math.ceil(cores / HOST_CORES) + 1
             lines.append(f"- at {name}'s {f['per_core']:.1f} turns/s per core: **{cores} cores** for Rasa and the "
                          f"actions together, of which about {rasa} for Rasa (one instance ≈ one core: NLU and "
                          f"policies run on its event loop), so about {rasa} Rasa instances of "
-                         f"{f['rasa_rss']:.0f} MB each.")
+                         f"{f['rasa_rss']:.0f} MB each ({rasa * f['rasa_rss'] / 1024:.0f} GB in all)"
+                         + (f": **{hosts} app hosts of {HOST_CORES} cores**, one of them spare." if name == "production"
+                            else " (SQLite does not spread over hosts: this says what a turn costs without "
+                                 "PostgreSQL, Redis and nginx)."))
     ref = figures.get("rasa init")
     if ref:
         lines.append(f"- for comparison, rasa init's {ref['per_core']:.1f} turns/s per core would need "
