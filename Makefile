@@ -172,8 +172,11 @@ browser:
 	    chromium chromium-driver fonts-lohit-deva >/dev/null; } || \
 	  echo "installing chromium failed: the browser test will be skipped" >&2
 
+# Two workers, a whole file each at a time (--dist loadfile): a file's own servers (module
+# fixtures) start once and its tests keep their order; the shared `live` servers start once per
+# worker. A serial run kept one of the two cores idle most of the time (requests wait on one server).
 e2e: train browser
-	$(BIN)/python -m pytest -rs tests/e2e
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile -rs tests/e2e
 
 test: lint validate unit test-postgres stories nlu-gate e2e test-prod
 	@echo "all tests passed"

@@ -33,10 +33,10 @@ def _postgres_admin(server_url: str):
 
 @pytest.fixture(scope="session")
 def _migrated_template(tmp_path_factory) -> Iterator[str]:
-    """One database migrated once per run (and per xdist worker); each test gets a copy.
-    A copy has the schema the migrations give, for a file copy (SQLite) or a CREATE
-    DATABASE ... TEMPLATE (PostgreSQL) instead of every migration once per test; the
-    migrations themselves are tested in test_migrations.py and test_postgres_engine.py."""
+    """One database migrated once per run (and per xdist worker), for each test to copy:
+    its file (SQLite), or the CREATE DATABASE options that copy it (PostgreSQL). A copy has
+    the schema that the migrations give, without running them once per test; they are
+    tested themselves in test_migrations.py and test_postgres_engine.py."""
     from sqlalchemy import text
     from sqlalchemy.engine import make_url
 
@@ -52,9 +52,12 @@ def _migrated_template(tmp_path_factory) -> Iterator[str]:
     admin = _postgres_admin(server)
     with admin.connect() as c:
         c.execute(text(f'CREATE DATABASE "{name}"'))
+        # PostgreSQL 15's default WAL_LOG copy cost 3 times the server CPU of FILE_COPY here
+        # (2.6 s against 0.8 s for 30 copies and drops, fsync off); older servers only copy files.
+        modern = int(c.execute(text("SHOW server_version_num")).scalar_one()) >= 150000
     try:
         upgrade(make_url(server).set(database=name).render_as_string(hide_password=False))
-        yield name
+        yield f'TEMPLATE "{name}"' + (" STRATEGY FILE_COPY" if modern else "")
     finally:
         with admin.connect() as c:
             c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -79,7 +82,7 @@ def database_url(tmp_path, monkeypatch, _migrated_template):
     name = "bijli_t_" + uuid.uuid4().hex[:12]
     admin = _postgres_admin(server)
     with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{_migrated_template}"'))
+        c.execute(text(f'CREATE DATABASE "{name}" {_migrated_template}'))
     url = make_url(server).set(database=name).render_as_string(hide_password=False)
     monkeypatch.setenv("DATABASE_URL", url)
     try:
