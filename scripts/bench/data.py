@@ -10,7 +10,7 @@ importer). Then, on that database:
   lookup, as an action opens it: p50 and p99 over random consumers.
 Writes results/bench/data.json, then reports/bench.md.
 
-Usage: python -m scripts.bench.data [--consumers 1000000] [--import-sizes 1000,3000] [--lookups 3000]
+Usage: python -m scripts.bench.data [--consumers 1000000] [--import-sizes 2000,20000] [--lookups 3000]
 """
 import argparse
 import json
@@ -144,6 +144,9 @@ def lookups(db: Database, consumers: int, count: int) -> Dict[str, dict]:
     for i in ids[:200]:                         # warm-up: connections, statement caches
         for fn in cases.values():
             fn(i)
+    with db.engine.begin() as c:
+        c.execute(text("CREATE EXTENSION IF NOT EXISTS pg_stat_statements"))
+        c.execute(text("SELECT pg_stat_statements_reset()"))
     times: Dict[str, List[float]] = {name: [] for name in cases}
     for i in ids:
         for name, fn in cases.items():
@@ -152,8 +155,15 @@ def lookups(db: Database, consumers: int, count: int) -> Dict[str, dict]:
             times[name].append((time.perf_counter() - t0) * 1000.0)
             if not found:
                 raise RuntimeError(f"{name}: nothing found for consumer {i}")
-    return {name: {"n": len(ms), "p50": pct(ms, 50), "p99": pct(ms, 99), "max": max(ms)}
-            for name, ms in times.items()}
+    out: Dict[str, dict] = {name: {"n": len(ms), "p50": pct(ms, 50), "p99": pct(ms, 99), "max": max(ms)}
+                            for name, ms in times.items()}
+    with db.engine.begin() as c:
+        rows = c.execute(text(
+            "SELECT query, calls, mean_exec_time, max_exec_time FROM pg_stat_statements "
+            "WHERE query ILIKE '%FROM bills%' OR query ILIKE '%FROM consumers%' ORDER BY calls DESC")).all()
+    out["server"] = {"queries": [{"query": r.query[:160], "calls": r.calls, "mean_ms": r.mean_exec_time,
+                                  "max_ms": r.max_exec_time} for r in rows]}
+    return out
 
 
 def _in_session(db: Database, fn):
@@ -164,7 +174,7 @@ def _in_session(db: Database, fn):
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--consumers", type=int, default=1_000_000)
-    ap.add_argument("--import-sizes", default="1000,3000", help="consumers per importer run (6 bills each)")
+    ap.add_argument("--import-sizes", default="2000,20000", help="consumers per importer run (6 bills each)")
     ap.add_argument("--lookups", type=int, default=3000)
     args = ap.parse_args(argv)
     started = time.monotonic()
