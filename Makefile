@@ -178,7 +178,15 @@ browser:
 e2e: train browser
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile -rs tests/e2e
 
-test: lint validate unit test-postgres stories nlu-gate e2e test-prod
+# Each stage in turn, stopping at the first that fails, with what it took (README "Tests" keeps
+# the figures of a whole run).
+TEST_STAGES := lint validate unit test-postgres stories nlu-gate e2e test-prod
+test:
+	@for stage in $(TEST_STAGES); do \
+	  started=$$(date +%s); \
+	  $(MAKE) --no-print-directory $$stage || exit $$?; \
+	  echo "== make $$stage: $$(( $$(date +%s) - started )) s"; \
+	done
 	@echo "all tests passed"
 
 clean:
