@@ -53,8 +53,10 @@ db: install
 
 # Train only when what the model is built from changed (or there is no model);
 # `rasa train` then reuses its cache for the parts that did not change.
+# The tracker and lock stores live in components/ too but are not part of the model.
 TRAIN_INPUTS := config.yml $(wildcard domain/*.yml) $(shell find data -name '*.yml' 2>/dev/null) \
-	$(wildcard components/*.py) bijli/text.py bijli/nlu_rules.py
+	$(filter-out components/tracker_store.py components/lock_store.py,$(wildcard components/*.py)) \
+	bijli/text.py bijli/nlu_rules.py
 MODEL_STAMP := models/.trained
 
 $(MODEL_STAMP): $(STAMP) $(TRAIN_INPUTS) $(if $(wildcard models/*.tar.gz),,FORCE)
