@@ -92,6 +92,10 @@ for db in bijli bijli_tracker; do
     psql_admin -c "create database $db owner bijli"
   fi
 done
+# Rasa commits every turn's events to the tracker database: without waiting for the disk
+# there, a PostgreSQL crash can lose the last fraction of a second of chat (never corrupt
+# it), and each turn is spared an fsync. Billing and payments keep synchronous commits.
+psql_admin -c "alter database bijli_tracker set synchronous_commit = off"
 
 # Redis: the lock store, in memory only (locks live seconds), password in a private file.
 if ! alive redis; then
