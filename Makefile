@@ -25,7 +25,7 @@ ignore:Calling URL() directly is deprecated:DeprecationWarning
 ACTION_PORT ?= 5055
 RASA_PORT ?= 5005
 
-.PHONY: FORCE help install db train run shell test validate unit test-postgres stories nlu-gate e2e bench bench-nlu bench-e2e bench-adversarial clean postgres-server mutation mutation-code visualize browser interactive lint dev-only
+.PHONY: FORCE help install db train run shell test validate unit test-postgres stories nlu-gate e2e clean postgres-server mutation mutation-code visualize browser interactive lint dev-only
 
 help:
 	@echo "make run    - set up, train if needed, serve on :$(RASA_PORT) (REST) with actions on :$(ACTION_PORT)"

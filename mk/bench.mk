@@ -1,7 +1,7 @@
 # Benchmarks: reports/ (figures are measured here, never asserted in tests).
 # `make bench` (without bench-nlu: ~15 min on 2 cores) writes reports/bench.md, reports/bench-long.png
 # and the numbers of docs/deploy.md; bench-nlu and bench-adversarial write their own reports.
-.PHONY: bench-load bench-data bench-train
+.PHONY: bench bench-nlu bench-load bench-data bench-train bench-adversarial
 
 bench: bench-nlu bench-data bench-load bench-adversarial
 

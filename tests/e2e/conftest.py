@@ -5,7 +5,7 @@ Per test session: a temporary directory with a fresh SQLite database
 and a fresh SQL tracker store; the action server and ``rasa run --enable-api``
 on free loopback ports. Nothing is shared with ``make run``'s ``var/``.
 The start-up and shut-down live in ``tests/e2e/harness.py`` (``start_servers``),
-shared with ``scripts/bench_e2e.py``.
+shared with the benchmarks (``scripts/bench/``).
 """
 import pytest
 

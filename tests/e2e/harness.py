@@ -1,7 +1,7 @@
 """End-to-end harness: the real action server and the real Rasa server.
 
 ``start_servers(tmp_dir)`` is a plain context manager (no pytest), used by the
-``live`` fixture in ``tests/e2e/conftest.py`` and by ``scripts/bench_e2e.py``.
+``live`` fixture in ``tests/e2e/conftest.py`` and by the benchmarks (``scripts/bench/``).
 In ``tmp_dir``: a fresh SQLite database (migrated, loaded with a known billing
 extract through ``bijli import-bills``) and a fresh SQL tracker store; the
 action server and ``rasa run --enable-api`` on free loopback ports. Nothing is
