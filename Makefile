@@ -174,11 +174,11 @@ browser:
 	    chromium chromium-driver fonts-lohit-deva >/dev/null; } || \
 	  echo "installing chromium failed: the browser test will be skipped" >&2
 
-# Two workers, a whole file each at a time (--dist loadfile): a file's own servers (module
-# fixtures) start once and its tests keep their order; the shared `live` servers start once per
-# worker. A serial run kept one of the two cores idle most of the time (requests wait on one server).
+# One process, files in order. Two workers (-n 2 --dist loadfile) took 7.8 min against 8.8 on a
+# quiet machine, for 1.9 more CPU-minutes (the shared `live` servers start once per worker), and
+# which files share those servers would change from run to run.
 e2e: train browser
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile -rs tests/e2e
+	$(BIN)/python -m pytest -rs tests/e2e
 
 # Each stage in turn, stopping at the first that fails, with what it took (README "Tests" keeps
 # the figures of a whole run).
