@@ -15,6 +15,15 @@ if str(ROOT) not in sys.path:
 os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Refuse a PostgreSQL run without a PostgreSQL server before any test runs: under
+    ``-m db`` test_postgres_engine.py's own check of this is not selected."""
+    if os.environ.get("BIJLI_EXPECT_POSTGRES") == "1" and not os.environ.get(
+            "BIJLI_TEST_POSTGRES_URL", "").startswith("postgresql"):
+        raise pytest.UsageError("BIJLI_EXPECT_POSTGRES=1 but BIJLI_TEST_POSTGRES_URL is not a PostgreSQL URL: "
+                                "the PostgreSQL run would silently test SQLite")
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: List[pytest.Item]) -> None:
     """Mark ``db`` every test whose fixtures reach ``database_url``: `make test-postgres`
