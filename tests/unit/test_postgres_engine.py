@@ -4,6 +4,7 @@ go up, down and up again on it (SQLite by default; PostgreSQL under
 server fails here instead of quietly testing SQLite twice)."""
 import os
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -18,6 +19,8 @@ def expected_dialect() -> str:
     return "postgresql" if os.environ.get("BIJLI_TEST_POSTGRES_URL") else "sqlite"
 
 
+# No database fixture, but it belongs to the PostgreSQL pass (make test-postgres runs -m db).
+@pytest.mark.db
 def test_a_postgres_run_really_has_a_postgres_server():
     if os.environ.get("BIJLI_EXPECT_POSTGRES") == "1":
         assert os.environ.get("BIJLI_TEST_POSTGRES_URL", "").startswith("postgresql"), (
