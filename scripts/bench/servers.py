@@ -21,10 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional
 
-import requests
-
 from scripts.bench.common import RESULTS, ROOT, bench_extract, newest_model
-from tests.e2e.harness import Live, free_port, start_servers
+from tests.e2e.harness import Live, free_port, start_servers, wait_healthy
 
 BIN = ROOT / ".venv" / "bin"
 REFERENCE_DIR = RESULTS / "rasa-init"
@@ -90,20 +88,6 @@ def train_reference() -> float:
     return seconds
 
 
-def _wait_healthy(url: str, proc: subprocess.Popen, log: Path, seconds: float = 600) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited ({proc.returncode}):\n{log.read_text()[-3000:]}")
-        try:
-            if requests.get(url, timeout=2).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.5)
-    raise RuntimeError(f"{url} did not answer:\n{log.read_text()[-3000:]}")
-
-
 @contextmanager
 def reference() -> Iterator[Target]:
     """Rasa's `rasa init` assistant, in-memory tracker store, `rasa run --enable-api` on loopback."""
@@ -118,7 +102,7 @@ def reference() -> Iterator[Target]:
          "--model", str(model), "--credentials", str(REFERENCE_DIR / "credentials.yml")],
         cwd=REFERENCE_DIR, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
     try:
-        _wait_healthy(f"http://127.0.0.1:{port}/status", proc, log)
+        wait_healthy(f"http://127.0.0.1:{port}/status", proc, log)
         target = Target("rasa init", f"http://127.0.0.1:{port}", None, {"rasa": proc.pid}, False)
         target.notes.append(f"start-up {time.monotonic() - t0:.1f} s")
         yield target

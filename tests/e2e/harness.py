@@ -146,7 +146,8 @@ class Live:
                               capture_output=True, text=True, timeout=120, check=check)
 
 
-def _wait(url: str, proc: subprocess.Popen, log: Path, seconds: float = 600) -> None:
+def wait_healthy(url: str, proc: subprocess.Popen, log: Path, seconds: float = 600) -> None:
+    """Poll `url` until it answers 200; fail with the log's tail if `proc` exits or time runs out."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -226,9 +227,9 @@ def start_servers(tmp_dir: Path, model: Optional[Path] = None,
              "--credentials", str(ROOT / "credentials.yml")],
             cwd=ROOT, env=env, stdout=rlog.open("w"), stderr=subprocess.STDOUT)
         startup: Dict[str, float] = {}
-        _wait(f"http://127.0.0.1:{action_port}/health", actions, alog)
+        wait_healthy(f"http://127.0.0.1:{action_port}/health", actions, alog)
         startup["actions"] = time.monotonic() - started["actions"]
-        _wait(f"http://127.0.0.1:{rasa_port}/status" + (f"?token={env['RASA_API_TOKEN']}" if auth else ""),
+        wait_healthy(f"http://127.0.0.1:{rasa_port}/status" + (f"?token={env['RASA_API_TOKEN']}" if auth else ""),
               rasa, rlog)
         startup["rasa"] = time.monotonic() - started["rasa"]
         yield Live(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}", env, tmp,
